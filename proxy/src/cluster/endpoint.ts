@@ -1,0 +1,63 @@
+// One upstream endpoint: its connection pool and its counters. Pools outlive config versions as long
+// as the endpoint (address, port, protocol) stays, so a config push never drops warm connections.
+import { Pool } from 'undici';
+import type { ClusterTable, EndpointTable } from '../compile/types.ts';
+
+export interface EndpointStats {
+  rqTotal: number;
+  rqActive: number;
+  rqError: number;
+  rqTimeout: number;
+  cxConnectFail: number;
+  /** responses by class: index 1..5 → 1xx..5xx */
+  rqByClass: [number, number, number, number, number, number];
+}
+
+export class Endpoint {
+  readonly id: string;
+  readonly pool: Pool;
+  readonly stats: EndpointStats = {
+    rqTotal: 0,
+    rqActive: 0,
+    rqError: 0,
+    rqTimeout: 0,
+    cxConnectFail: 0,
+    rqByClass: [0, 0, 0, 0, 0, 0],
+  };
+  weight: number;
+
+  constructor(
+    readonly table: EndpointTable,
+    readonly poolKey: string,
+    cluster: ClusterTable,
+  ) {
+    this.id = table.id;
+    this.weight = table.weight;
+    const h2c = cluster.protocol === 'h2c';
+    this.pool = new Pool(`http://${table.address.includes(':') ? `[${table.address}]` : table.address}:${table.port}`, {
+      connect: { timeout: cluster.connectTimeoutMs, noDelay: true },
+      keepAliveTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
+      keepAliveMaxTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
+      // The proxy's own route timeouts govern; undici's would fire first and mis-attribute the failure.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      allowH2: h2c,
+      useH2c: h2c,
+      pipelining: 1,
+      maxRequestsPerClient: cluster.maxRequestsPerConnection,
+    } as Pool.Options);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}
+
+/** The identity of a pool: two configs that agree on it can share connections. */
+export function poolKey(cluster: ClusterTable, ep: EndpointTable): string {
+  return `${cluster.protocol}|${cluster.connectTimeoutMs}|${cluster.idleTimeoutMs ?? ''}|${cluster.maxRequestsPerConnection ?? ''}|${ep.address}|${ep.port}`;
+}

@@ -1,0 +1,238 @@
+// Runtime tables: what the hot path reads. Built once per config version by the compilers in this
+// folder from Envoy v3 resources (proto3 JSON with snake_case keys), never mutated afterwards, and
+// swapped atomically as a whole. Nothing here parses config at request time.
+
+/** A request as the route matcher and filters see it; header names are lower-case. */
+export interface RequestView {
+  readonly method: string;
+  /** Path as received, including the query string (`/a/b?x=1`). */
+  readonly path: string;
+  /** Authority (`:authority` or `Host`), as received, possibly with a port. */
+  readonly authority: string;
+  /** `http` or `https` as seen by the proxy (x-forwarded-proto after trust rules). */
+  readonly scheme: string;
+  header(name: string): string | undefined;
+}
+
+/** Envoy `HeaderValueOption` lists and `*_to_remove`, compiled. */
+export interface HeaderMutation {
+  readonly set: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly append: ReadonlyArray<readonly [name: string, value: string]>;
+  /** Only set when the header is absent (ADD_IF_ABSENT). */
+  readonly setIfAbsent: ReadonlyArray<readonly [name: string, value: string]>;
+  readonly remove: readonly string[];
+  readonly empty: boolean;
+}
+
+export interface RouteMatcher {
+  matches(req: RequestView): boolean;
+}
+
+export interface RetryPolicyTable {
+  /** Bit set of RETRY_ON_* flags from retry.ts. */
+  readonly retryOn: number;
+  readonly numRetries: number;
+  /** 0 = use the route timeout only. */
+  readonly perTryTimeoutMs: number;
+  readonly baseIntervalMs: number;
+  readonly maxIntervalMs: number;
+  readonly retriableStatusCodes: ReadonlySet<number>;
+  readonly retriableHeaders: readonly HeaderMatcherTable[];
+  /** retry_host_predicate envoy.retry_host_predicates.previous_hosts */
+  readonly avoidPreviousHosts: boolean;
+  readonly hostSelectionRetryMaxAttempts: number;
+}
+
+export interface HeaderMatcherTable {
+  readonly name: string;
+  matches(value: string | undefined): boolean;
+}
+
+export interface WeightedClusterTable {
+  readonly clusters: ReadonlyArray<{
+    readonly name: string;
+    readonly weight: number;
+    readonly requestHeaders: HeaderMutation;
+    readonly responseHeaders: HeaderMutation;
+    readonly hostRewriteLiteral?: string;
+    readonly faultOverride?: FaultTable;
+  }>;
+  readonly totalWeight: number;
+}
+
+export interface MirrorPolicyTable {
+  readonly cluster: string;
+  /** Fraction in [0,1]; 1 when `runtime_fraction` is absent. */
+  readonly fraction: number;
+}
+
+export interface ForwardAction {
+  readonly kind: 'forward';
+  readonly cluster?: string;
+  readonly weighted?: WeightedClusterTable;
+  /** 0 disables; Envoy's default is 15 s. */
+  readonly timeoutMs: number;
+  /** Stream idle timeout for this route; undefined = the connection manager's. 0 disables. */
+  readonly idleTimeoutMs?: number;
+  readonly retry?: RetryPolicyTable;
+  readonly prefixRewrite?: string;
+  /** Only one of prefixRewrite / regexRewrite is set. The regex is compiled with the `g` flag. */
+  readonly regexRewrite?: { readonly pattern: RegExp; readonly substitution: string };
+  readonly hostRewriteLiteral?: string;
+  readonly autoHostRewrite: boolean;
+  readonly mirrors: readonly MirrorPolicyTable[];
+}
+
+export interface RedirectAction {
+  readonly kind: 'redirect';
+  readonly schemeRedirect?: string;
+  readonly httpsRedirect: boolean;
+  readonly hostRedirect?: string;
+  readonly portRedirect?: number;
+  readonly pathRedirect?: string;
+  readonly prefixRewrite?: string;
+  readonly regexRewrite?: { readonly pattern: RegExp; readonly substitution: string };
+  /** 301, 302, 303, 307, 308 */
+  readonly responseCode: number;
+  readonly stripQuery: boolean;
+}
+
+export interface DirectResponseAction {
+  readonly kind: 'direct';
+  readonly status: number;
+  readonly body?: Buffer;
+}
+
+export type RouteAction = ForwardAction | RedirectAction | DirectResponseAction;
+
+export interface RouteEntry {
+  readonly name: string;
+  readonly match: RouteMatcher;
+  /** Set only when the route match is a `prefix` / `path_separated_prefix` (for prefix_rewrite). */
+  readonly matchedPrefix?: string;
+  /** Set only when the route match is `path`. */
+  readonly matchedPath?: string;
+  readonly action: RouteAction;
+  readonly requestHeaders: HeaderMutation;
+  readonly responseHeaders: HeaderMutation;
+  /** Per-route `typed_per_filter_config` for envoy.filters.http.fault (most specific already resolved). */
+  readonly fault?: FaultTable;
+  /** Retry/mirror buffer cap for this route (route > virtual host > listener default). */
+  readonly bufferLimitBytes: number;
+}
+
+export interface VirtualHostTable {
+  readonly name: string;
+  readonly domains: readonly string[];
+  readonly routes: readonly RouteEntry[];
+  readonly requestHeaders: HeaderMutation;
+  readonly responseHeaders: HeaderMutation;
+}
+
+export interface RouteTable {
+  readonly name: string;
+  readonly virtualHosts: readonly VirtualHostTable[];
+  /** Envoy's domain search order: exact, longest `*.suffix`, longest `prefix.*`, then `*`. */
+  findVirtualHost(authority: string): VirtualHostTable | undefined;
+  readonly requestHeaders: HeaderMutation;
+  readonly responseHeaders: HeaderMutation;
+}
+
+/** envoy.extensions.filters.http.fault.v3.HTTPFault, compiled. Percentages are fractions in [0,1]. */
+export interface FaultTable {
+  readonly delay?: {
+    readonly fixedMs?: number;
+    /** header_delay: the delay comes from `x-envoy-fault-delay-request` */
+    readonly fromHeader: boolean;
+    readonly fraction: number;
+    /** percentage can be overridden by x-envoy-fault-delay-request-percentage when from headers */
+  };
+  readonly abort?: {
+    readonly httpStatus?: number;
+    readonly grpcStatus?: number;
+    /** header_abort: status from `x-envoy-fault-abort-request` / `x-envoy-fault-abort-grpc-request` */
+    readonly fromHeader: boolean;
+    readonly fraction: number;
+  };
+  /** headers the request must match for the fault to apply */
+  readonly headers: readonly HeaderMatcherTable[];
+  readonly upstreamClusters: ReadonlySet<string>;
+  /** undefined = unlimited */
+  readonly maxActiveFaults?: number;
+  readonly delayPercentRuntime?: string;
+}
+
+export interface EndpointTable {
+  readonly address: string;
+  readonly port: number;
+  /** `host:port` used in logs, stats and /clusters */
+  readonly id: string;
+  readonly weight: number;
+  /** Endpoint.hostname, used by auto_host_rewrite. */
+  readonly hostname?: string;
+}
+
+export interface ClusterTable {
+  readonly name: string;
+  readonly endpoints: readonly EndpointTable[];
+  readonly connectTimeoutMs: number;
+  /** 'h1' or 'h2c' from typed_extension_protocol_options envoy.extensions.upstreams.http.v3.HttpProtocolOptions */
+  readonly protocol: 'h1' | 'h2c';
+  readonly idleTimeoutMs?: number;
+  readonly maxRequestsPerConnection?: number;
+}
+
+export interface AccessLogTable {
+  /** path of the file, or `/dev/stdout` */
+  readonly path: string;
+}
+
+export interface HttpConnectionManagerTable {
+  readonly statPrefix: string;
+  readonly routes: RouteTable;
+  /** Listener-level fault filter config; undefined when no fault filter is configured. */
+  readonly fault?: FaultTable;
+  readonly faultFilterPresent: boolean;
+  /** envoy.filters.http.buffer max_request_bytes → 413 above it; undefined when absent. */
+  readonly maxRequestBytes?: number;
+  readonly maxRequestHeadersKb: number;
+  readonly streamIdleTimeoutMs: number;
+  /** common_http_protocol_options.idle_timeout: downstream connection idle timeout (Envoy default 1 h). */
+  readonly idleTimeoutMs: number;
+  readonly http2MaxConcurrentStreams?: number;
+  readonly requestTimeoutMs: number;
+  readonly drainTimeoutMs: number;
+  readonly generateRequestId: boolean;
+  readonly preserveExternalRequestId: boolean;
+  readonly useRemoteAddress: boolean;
+  readonly xffNumTrustedHops: number;
+  readonly skipXffAppend: boolean;
+  readonly serverName: string;
+  /** upgrade types allowed (lower-case), e.g. `websocket` */
+  readonly upgrades: ReadonlySet<string>;
+  readonly codec: 'auto' | 'h1' | 'h2';
+  readonly accessLogs: readonly AccessLogTable[];
+}
+
+export interface ListenerTable {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly http: HttpConnectionManagerTable;
+  readonly perConnectionBufferLimitBytes: number;
+}
+
+export interface AdminTable {
+  readonly address: string;
+  readonly port: number;
+  readonly accessLogPath?: string;
+}
+
+export interface RuntimeConfig {
+  readonly version: string;
+  readonly listeners: readonly ListenerTable[];
+  readonly clusters: ReadonlyMap<string, ClusterTable>;
+  readonly admin?: AdminTable;
+  /** The validated source document, served by /config_dump. */
+  readonly source: unknown;
+}

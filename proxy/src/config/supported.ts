@@ -1,0 +1,341 @@
+// What Weft implements of Envoy's API. A field that is valid Envoy configuration but not listed here
+// is rejected as 'unsupported' when it is set (non-default), so that a config never silently means
+// something different in Weft than in Envoy. Grow these tables as features land.
+import protobuf, { type Field, type Type } from 'protobufjs';
+import { ConfigError, joinMapKey, joinPath } from './errors.ts';
+import { findMessageType, typeName } from './proto-root.ts';
+import { isRecord } from './scalars.ts';
+
+const CORE = 'envoy.config.core.v3';
+const ROUTE = 'envoy.config.route.v3';
+const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3';
+const MATCHER = 'envoy.type.matcher.v3';
+const HEADER_MUTATIONS = [
+  'request_headers_to_add',
+  'request_headers_to_remove',
+  'response_headers_to_add',
+  'response_headers_to_remove',
+];
+
+const HTTP_CONNECTION_MANAGER = `${HCM}.HttpConnectionManager`;
+const FAULT = 'envoy.extensions.filters.http.fault.v3.HTTPFault';
+const ROUTER = 'envoy.extensions.filters.http.router.v3.Router';
+const BUFFER = 'envoy.extensions.filters.http.buffer.v3.Buffer';
+const FILE_ACCESS_LOG = 'envoy.extensions.access_loggers.file.v3.FileAccessLog';
+const STDOUT_ACCESS_LOG = 'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
+const PREVIOUS_HOSTS = 'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
+const UPSTREAM_HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/** Message → the fields Weft implements. A message not listed implements none of its fields. */
+export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  // Bootstrap
+  'envoy.config.bootstrap.v3.Bootstrap': ['node', 'static_resources', 'admin'],
+  'envoy.config.bootstrap.v3.Bootstrap.StaticResources': ['listeners', 'clusters'],
+  'envoy.config.bootstrap.v3.Admin': ['address', 'access_log_path'],
+  [`${CORE}.Address`]: ['socket_address'],
+  [`${CORE}.SocketAddress`]: ['address', 'port_value', 'protocol'],
+  // Listeners and the HTTP connection manager
+  'envoy.config.listener.v3.Listener': [
+    'name',
+    'address',
+    'filter_chains',
+    'per_connection_buffer_limit_bytes',
+  ],
+  'envoy.config.listener.v3.FilterChain': ['filters', 'name'],
+  'envoy.config.listener.v3.Filter': ['name', 'typed_config'],
+  [HTTP_CONNECTION_MANAGER]: [
+    ...['codec_type', 'stat_prefix', 'route_config', 'http_filters', 'access_log', 'max_request_headers_kb'],
+    ...['stream_idle_timeout', 'request_timeout', 'drain_timeout', 'generate_request_id'],
+    ...['preserve_external_request_id', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append'],
+    ...['server_name', 'upgrade_configs', 'common_http_protocol_options', 'http2_protocol_options'],
+  ],
+  [`${HTTP_CONNECTION_MANAGER}.UpgradeConfig`]: ['upgrade_type', 'enabled'],
+  [`${HCM}.HttpFilter`]: ['name', 'typed_config', 'is_optional'],
+  [`${CORE}.HttpProtocolOptions`]: ['idle_timeout', 'max_requests_per_connection'],
+  [`${CORE}.Http1ProtocolOptions`]: [],
+  [`${CORE}.Http2ProtocolOptions`]: [
+    'max_concurrent_streams',
+    'initial_stream_window_size',
+    'initial_connection_window_size',
+  ],
+  // HTTP filters and access logs
+  [FAULT]: ['delay', 'abort', 'headers', 'upstream_cluster', 'max_active_faults'],
+  'envoy.extensions.filters.common.fault.v3.FaultDelay': ['fixed_delay', 'header_delay', 'percentage'],
+  'envoy.extensions.filters.common.fault.v3.FaultDelay.HeaderDelay': [],
+  'envoy.extensions.filters.http.fault.v3.FaultAbort': [
+    'http_status',
+    'grpc_status',
+    'header_abort',
+    'percentage',
+  ],
+  'envoy.extensions.filters.http.fault.v3.FaultAbort.HeaderAbort': [],
+  'envoy.type.v3.FractionalPercent': ['numerator', 'denominator'],
+  [BUFFER]: ['max_request_bytes'],
+  [ROUTER]: [],
+  'envoy.config.accesslog.v3.AccessLog': ['name', 'typed_config'],
+  [FILE_ACCESS_LOG]: ['path'],
+  [STDOUT_ACCESS_LOG]: [],
+  // Routes
+  [`${ROUTE}.RouteConfiguration`]: ['name', 'virtual_hosts', ...HEADER_MUTATIONS, 'validate_clusters'],
+  [`${ROUTE}.VirtualHost`]: [
+    ...['name', 'domains', 'routes', ...HEADER_MUTATIONS],
+    ...['retry_policy', 'typed_per_filter_config', 'per_request_buffer_limit_bytes'],
+  ],
+  [`${ROUTE}.Route`]: [
+    ...['name', 'match', 'route', 'redirect', 'direct_response', ...HEADER_MUTATIONS],
+    ...['typed_per_filter_config', 'per_request_buffer_limit_bytes'],
+  ],
+  [`${ROUTE}.RouteMatch`]: [
+    ...['prefix', 'path', 'safe_regex', 'path_separated_prefix', 'case_sensitive'],
+    ...['headers', 'query_parameters', 'grpc'],
+  ],
+  [`${ROUTE}.RouteMatch.GrpcRouteMatchOptions`]: [],
+  [`${ROUTE}.HeaderMatcher`]: [
+    ...['name', 'string_match', 'present_match', 'invert_match', 'treat_missing_header_as_empty'],
+    ...['exact_match', 'prefix_match', 'suffix_match', 'contains_match', 'safe_regex_match', 'range_match'],
+  ],
+  [`${MATCHER}.StringMatcher`]: ['exact', 'prefix', 'suffix', 'contains', 'safe_regex', 'ignore_case'],
+  [`${MATCHER}.RegexMatcher`]: ['regex', 'google_re2'],
+  [`${MATCHER}.RegexMatchAndSubstitute`]: ['pattern', 'substitution'],
+  [`${ROUTE}.QueryParameterMatcher`]: ['name', 'string_match', 'present_match'],
+  'envoy.type.v3.Int64Range': ['start', 'end'],
+  [`${ROUTE}.RouteAction`]: [
+    ...['cluster', 'weighted_clusters', 'timeout', 'idle_timeout', 'retry_policy', 'prefix_rewrite'],
+    ...['regex_rewrite', 'host_rewrite_literal', 'auto_host_rewrite', 'request_mirror_policies'],
+    'cluster_not_found_response_code',
+  ],
+  [`${ROUTE}.WeightedCluster`]: ['clusters', 'total_weight'],
+  [`${ROUTE}.WeightedCluster.ClusterWeight`]: [
+    ...['name', 'weight', ...HEADER_MUTATIONS, 'host_rewrite_literal', 'typed_per_filter_config'],
+  ],
+  [`${ROUTE}.RetryPolicy`]: [
+    ...['retry_on', 'num_retries', 'per_try_timeout', 'retry_back_off', 'retry_host_predicate'],
+    ...['host_selection_retry_max_attempts', 'retriable_status_codes', 'retriable_headers'],
+  ],
+  [`${ROUTE}.RetryPolicy.RetryBackOff`]: ['base_interval', 'max_interval'],
+  [`${ROUTE}.RetryPolicy.RetryHostPredicate`]: ['name', 'typed_config'],
+  [PREVIOUS_HOSTS]: [],
+  [`${ROUTE}.RouteAction.RequestMirrorPolicy`]: ['cluster', 'runtime_fraction'],
+  [`${CORE}.RuntimeFractionalPercent`]: ['default_value', 'runtime_key'],
+  [`${ROUTE}.RedirectAction`]: [
+    ...['scheme_redirect', 'https_redirect', 'host_redirect', 'port_redirect', 'path_redirect'],
+    ...['prefix_rewrite', 'regex_rewrite', 'response_code', 'strip_query'],
+  ],
+  [`${ROUTE}.DirectResponseAction`]: ['status', 'body'],
+  [`${CORE}.DataSource`]: ['inline_string', 'inline_bytes'],
+  [`${CORE}.HeaderValueOption`]: ['header', 'append', 'append_action', 'keep_empty_value'],
+  [`${CORE}.HeaderValue`]: ['key', 'value'],
+  // Clusters
+  'envoy.config.cluster.v3.Cluster': [
+    ...['name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment'],
+    ...['typed_extension_protocol_options', 'http2_protocol_options'],
+  ],
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': ['cluster_name', 'endpoints'],
+  'envoy.config.endpoint.v3.LocalityLbEndpoints': ['lb_endpoints', 'locality'],
+  'envoy.config.endpoint.v3.LbEndpoint': ['endpoint', 'load_balancing_weight'],
+  'envoy.config.endpoint.v3.Endpoint': ['address', 'hostname'],
+  [UPSTREAM_HTTP_OPTIONS]: ['explicit_http_config', 'common_http_protocol_options'],
+  [`${UPSTREAM_HTTP_OPTIONS}.ExplicitHttpConfig`]: ['http_protocol_options', 'http2_protocol_options'],
+};
+
+/** Fields that only label or describe; accepted, with everything under them, wherever they exist. */
+export const DESCRIPTIVE_FIELDS: ReadonlySet<string> = new Set([
+  'name',
+  'stat_prefix',
+  'alt_stat_name',
+  'metadata',
+]);
+
+/** Descriptive fields of one message; accepted with everything under them. */
+export const DESCRIPTIVE_FIELDS_OF: Readonly<Record<string, readonly string[]>> = {
+  'envoy.config.bootstrap.v3.Bootstrap': ['node'],
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': ['cluster_name'],
+  'envoy.config.endpoint.v3.LocalityLbEndpoints': ['locality'],
+  'envoy.config.endpoint.v3.Endpoint': ['hostname'],
+  [`${CORE}.RuntimeFractionalPercent`]: ['runtime_key'],
+  [`${MATCHER}.RegexMatcher`]: ['google_re2'],
+  [`${ROUTE}.RouteConfiguration`]: ['validate_clusters'],
+};
+
+/** Enum fields (`Message.field`) of which Weft implements only some values. */
+export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
+  'envoy.config.cluster.v3.Cluster.type': ['STATIC'],
+  'envoy.config.cluster.v3.Cluster.lb_policy': ['ROUND_ROBIN'],
+  [`${CORE}.SocketAddress.protocol`]: ['TCP'],
+  [`${HTTP_CONNECTION_MANAGER}.codec_type`]: ['AUTO', 'HTTP1', 'HTTP2'],
+};
+
+/** Any-typed fields (`Message.field`) → the `@type`s Weft implements there. */
+export const SUPPORTED_ANY_TYPES: Readonly<Record<string, readonly string[]>> = {
+  'envoy.config.listener.v3.Filter.typed_config': [HTTP_CONNECTION_MANAGER],
+  [`${HCM}.HttpFilter.typed_config`]: [FAULT, ROUTER, BUFFER],
+  'envoy.config.accesslog.v3.AccessLog.typed_config': [FILE_ACCESS_LOG, STDOUT_ACCESS_LOG],
+  [`${ROUTE}.RetryPolicy.RetryHostPredicate.typed_config`]: [PREVIOUS_HOSTS],
+  [`${ROUTE}.VirtualHost.typed_per_filter_config`]: [FAULT],
+  [`${ROUTE}.Route.typed_per_filter_config`]: [FAULT],
+  [`${ROUTE}.WeightedCluster.ClusterWeight.typed_per_filter_config`]: [FAULT],
+  'envoy.config.cluster.v3.Cluster.typed_extension_protocol_options': [UPSTREAM_HTTP_OPTIONS],
+};
+
+/** Map fields (`Message.field`) whose keys Weft restricts. */
+export const SUPPORTED_MAP_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'envoy.config.cluster.v3.Cluster.typed_extension_protocol_options': [UPSTREAM_HTTP_OPTIONS],
+};
+
+/** Extension names Envoy also resolves by `name` alone; Weft needs the typed_config, and says which. */
+const TYPE_OF_EXTENSION_NAME: Readonly<Record<string, string>> = {
+  'envoy.filters.network.http_connection_manager': HTTP_CONNECTION_MANAGER,
+  'envoy.filters.http.fault': FAULT,
+  'envoy.filters.http.router': ROUTER,
+  'envoy.filters.http.buffer': BUFFER,
+  'envoy.access_loggers.file': FILE_ACCESS_LOG,
+  'envoy.access_loggers.stdout': STDOUT_ACCESS_LOG,
+  'envoy.retry_host_predicates.previous_hosts': PREVIOUS_HOSTS,
+};
+
+type StructureRule = (message: Record<string, unknown>, path: string, errors: ConfigError[]) => void;
+
+/** Shape constraints beyond single fields, by message. */
+const STRUCTURE_RULES: Readonly<Record<string, StructureRule>> = {
+  'envoy.config.listener.v3.Listener': exactlyOneFilterChain,
+  'envoy.config.listener.v3.Filter': requireTypedConfig,
+  [`${HCM}.HttpFilter`]: requireTypedConfig,
+  'envoy.config.accesslog.v3.AccessLog': requireTypedConfig,
+  [`${ROUTE}.RetryPolicy.RetryHostPredicate`]: requireTypedConfig,
+  [HTTP_CONNECTION_MANAGER]: routerLast,
+};
+
+const NOT_YET = 'is valid Envoy configuration that Weft does not implement yet';
+
+/**
+ * Reports what Weft does not implement in an already schema-validated, snake_case-normalized
+ * message (the `value` of validateEnvoyMessage). Parts that failed validation are skipped.
+ */
+export function checkSupported(
+  value: Record<string, unknown>,
+  messageType: string,
+  basePath: string,
+): ConfigError[] {
+  const type = findMessageType(messageType);
+  if (!type) throw new Error(`checkSupported: ${messageType} is not a message type of Envoy's API`);
+  const errors: ConfigError[] = [];
+  checkMessage(value, type, basePath, errors);
+  return errors;
+}
+
+function checkMessage(value: unknown, type: Type, path: string, errors: ConfigError[]): void {
+  const owner = typeName(type);
+  if (!isRecord(value) || owner.startsWith('google.protobuf.')) return;
+  const supported = SUPPORTED_FIELDS[owner] ?? [];
+  for (const [key, fieldValue] of Object.entries(value)) {
+    const field = type.fields[key];
+    if (!field || !isSet(field, fieldValue)) continue;
+    if (DESCRIPTIVE_FIELDS.has(key) || DESCRIPTIVE_FIELDS_OF[owner]?.includes(key)) continue;
+    const qualified = `${owner}.${key}`;
+    const fieldPath = joinPath(path, key);
+    if (!supported.includes(key)) {
+      errors.push(new ConfigError(fieldPath, `${qualified} ${NOT_YET}`, 'unsupported'));
+      continue;
+    }
+    const values = SUPPORTED_ENUM_VALUES[qualified];
+    if (values && typeof fieldValue === 'string' && !values.includes(fieldValue)) {
+      const problem = `${qualified}=${fieldValue} ${NOT_YET} (it implements ${values.join(', ')})`;
+      errors.push(new ConfigError(fieldPath, problem, 'unsupported'));
+      continue;
+    }
+    checkMapKeys(qualified, fieldValue, fieldPath, errors);
+    for (const [elementPath, element] of elementsOf(field, fieldValue, fieldPath)) {
+      const elementType = field.resolvedType;
+      if (!(elementType instanceof protobuf.Type)) continue;
+      if (elementType.fullName === '.google.protobuf.Any') {
+        checkAny(element, qualified, elementPath, value.is_optional === true, errors);
+      } else checkMessage(element, elementType, elementPath, errors);
+    }
+  }
+  STRUCTURE_RULES[owner]?.(value, path, errors);
+}
+
+/** Set means "not the proto3 default": present messages count, empty lists and zero scalars do not. */
+function isSet(field: Field, value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (field.map) return isRecord(value) && Object.keys(value).length > 0;
+  if (field.repeated) return Array.isArray(value) && value.length > 0;
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return true;
+  if (resolved instanceof protobuf.Enum) return value !== resolved.valuesById[0];
+  return value !== 0 && value !== '' && value !== false && value !== '0';
+}
+
+function elementsOf(field: Field, value: unknown, path: string): Array<[string, unknown]> {
+  if (field.map && isRecord(value))
+    return Object.entries(value).map(([key, element]) => [joinMapKey(path, key), element]);
+  if (field.repeated && Array.isArray(value))
+    return value.map((element, index) => [joinPath(path, index), element]);
+  return [[path, value]];
+}
+
+function checkMapKeys(qualified: string, value: unknown, path: string, errors: ConfigError[]): void {
+  const keys = SUPPORTED_MAP_KEYS[qualified];
+  if (!keys || !isRecord(value)) return;
+  for (const key of Object.keys(value)) {
+    if (keys.includes(key)) continue;
+    const problem = `key "${key}" of ${qualified} is not one Weft implements (it implements ${keys.join(', ')})`;
+    errors.push(new ConfigError(joinMapKey(path, key), problem, 'unsupported'));
+  }
+}
+
+function anyTypeName(value: unknown): string | undefined {
+  const url = isRecord(value) ? value['@type'] : undefined;
+  return typeof url === 'string' ? url.slice(url.lastIndexOf('/') + 1) : undefined;
+}
+
+function checkAny(
+  value: unknown,
+  qualified: string,
+  path: string,
+  optional: boolean,
+  errors: ConfigError[],
+): void {
+  const name = anyTypeName(value);
+  const inner = name === undefined ? undefined : findMessageType(name);
+  if (name === undefined || !inner) return; // schema validation has reported it
+  const allowed = SUPPORTED_ANY_TYPES[qualified] ?? [];
+  if (allowed.includes(name)) {
+    checkMessage(value, inner, path, errors);
+    return;
+  }
+  // An HTTP filter marked is_optional may be skipped by a proxy that does not implement it.
+  if (optional) return;
+  const implemented = allowed.length > 0 ? allowed.join(', ') : 'nothing there yet';
+  const problem = `@type ${name} in ${qualified} ${NOT_YET} (it implements ${implemented})`;
+  errors.push(new ConfigError(path, problem, 'unsupported'));
+}
+
+function exactlyOneFilterChain(listener: Record<string, unknown>, path: string, errors: ConfigError[]): void {
+  const chains = Array.isArray(listener.filter_chains) ? listener.filter_chains.length : 0;
+  if (chains === 1) return;
+  const problem = `Weft implements exactly one filter chain per listener; this listener has ${chains}`;
+  errors.push(new ConfigError(joinPath(path, 'filter_chains'), problem, 'unsupported'));
+}
+
+function requireTypedConfig(extension: Record<string, unknown>, path: string, errors: ConfigError[]): void {
+  if (extension.typed_config !== undefined || extension.config_discovery !== undefined) return;
+  const known = typeof extension.name === 'string' ? TYPE_OF_EXTENSION_NAME[extension.name] : undefined;
+  const example = known ?? 'full.type.Name';
+  const problem = `Weft selects extensions by typed_config, not by name alone: add typed_config: {"@type": "type.googleapis.com/${example}"}`;
+  errors.push(new ConfigError(joinPath(path, 'typed_config'), problem, 'unsupported'));
+}
+
+/** Envoy requires the router, a terminal filter, to be last in http_filters. */
+function routerLast(manager: Record<string, unknown>, path: string, errors: ConfigError[]): void {
+  const filters = Array.isArray(manager.http_filters) ? manager.http_filters : [];
+  filters.forEach((filter, index) => {
+    const isRouter = anyTypeName(isRecord(filter) ? filter.typed_config : undefined) === ROUTER;
+    const isLast = index === filters.length - 1;
+    if (isRouter === isLast) return;
+    const problem = isRouter
+      ? 'the router must be the last HTTP filter: filters after it would never run'
+      : `the last HTTP filter must be the router (${ROUTER}), as in Envoy`;
+    errors.push(new ConfigError(joinPath(joinPath(path, 'http_filters'), index), problem));
+  });
+}

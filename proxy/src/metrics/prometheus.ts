@@ -1,0 +1,109 @@
+// Prometheus text exposition (format 0.0.4) of the proxy's counters, with Envoy's metric names and
+// labels so existing dashboards work. Built only when scraped.
+import { type ClusterStats, RQ_TIME_BUCKETS_MS } from '../cluster/cluster.ts';
+import type { HttpStats } from './stats.ts';
+
+const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+function esc(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+class Exposition {
+  private readonly lines: string[] = [];
+  private readonly declared = new Set<string>();
+
+  metric(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): void {
+    if (this.declared.has(name)) return;
+    this.declared.add(name);
+    this.lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  }
+
+  sample(name: string, labels: Record<string, string>, value: number): void {
+    const l = Object.entries(labels)
+      .map(([k, v]) => `${k}="${esc(v)}"`)
+      .join(',');
+    this.lines.push(`${name}{${l}} ${value}`);
+  }
+
+  toString(): string {
+    return `${this.lines.join('\n')}\n`;
+  }
+}
+
+export interface PrometheusSources {
+  http: Iterable<HttpStats>;
+  clusters: Iterable<[name: string, stats: ClusterStats, membership: { total: number }]>;
+}
+
+export function renderPrometheus(src: PrometheusSources): string {
+  const out = new Exposition();
+  for (const s of src.http) {
+    const base = { envoy_http_conn_manager_prefix: s.prefix };
+    out.metric('envoy_http_downstream_rq_total', 'counter', 'Total downstream requests');
+    out.sample('envoy_http_downstream_rq_total', base, s.rqTotal);
+    out.metric('envoy_http_downstream_rq_active', 'gauge', 'Downstream requests in flight');
+    out.sample('envoy_http_downstream_rq_active', base, s.rqActive);
+    out.metric('envoy_http_downstream_rq_xx', 'counter', 'Downstream responses by status class');
+    CLASSES.forEach((cls, i) => {
+      out.sample('envoy_http_downstream_rq_xx', { ...base, envoy_response_code_class: cls }, s.rqByClass[i + 1]!);
+    });
+    out.metric('envoy_http_downstream_rq_http1_total', 'counter', 'HTTP/1.1 requests');
+    out.sample('envoy_http_downstream_rq_http1_total', base, s.rqHttp1);
+    out.metric('envoy_http_downstream_rq_http2_total', 'counter', 'HTTP/2 requests');
+    out.sample('envoy_http_downstream_rq_http2_total', base, s.rqHttp2);
+    out.metric('envoy_http_downstream_cx_total', 'counter', 'Downstream connections');
+    out.sample('envoy_http_downstream_cx_total', base, s.cxTotal);
+    out.metric('envoy_http_downstream_cx_active', 'gauge', 'Open downstream connections');
+    out.sample('envoy_http_downstream_cx_active', base, s.cxActive);
+    out.metric('envoy_http_downstream_cx_protocol_error', 'counter', 'Connections closed for malformed HTTP');
+    out.sample('envoy_http_downstream_cx_protocol_error', base, s.cxProtocolError);
+    out.metric('envoy_http_downstream_cx_upgrades_total', 'counter', 'Upgraded connections (WebSocket)');
+    out.sample('envoy_http_downstream_cx_upgrades_total', base, s.upgrades);
+    out.metric('envoy_http_fault_delays_injected', 'counter', 'Requests delayed by the fault filter');
+    out.sample('envoy_http_fault_delays_injected', base, s.faultDelays);
+    out.metric('envoy_http_fault_aborts_injected', 'counter', 'Requests aborted by the fault filter');
+    out.sample('envoy_http_fault_aborts_injected', base, s.faultAborts);
+    out.metric('envoy_http_fault_active_faults', 'gauge', 'Faults in progress');
+    out.sample('envoy_http_fault_active_faults', base, s.faultsActive);
+    out.metric('envoy_http_fault_faults_overflow', 'counter', 'Faults skipped because max_active_faults was reached');
+    out.sample('envoy_http_fault_faults_overflow', base, s.faultsOverflow);
+    out.metric('weft_http_downstream_rq_response_flags_total', 'counter', 'Responses by Envoy response flag');
+    for (const [flag, count] of s.flags) {
+      out.sample('weft_http_downstream_rq_response_flags_total', { ...base, response_flag: flag }, count);
+    }
+  }
+  for (const [name, s, membership] of src.clusters) {
+    const base = { envoy_cluster_name: name };
+    const counters: Array<[string, string, number, 'counter' | 'gauge']> = [
+      ['envoy_cluster_upstream_rq_total', 'Upstream requests (attempts)', s.rqTotal, 'counter'],
+      ['envoy_cluster_upstream_rq_active', 'Upstream requests in flight', s.rqActive, 'gauge'],
+      ['envoy_cluster_upstream_rq_retry', 'Retries', s.rqRetry, 'counter'],
+      ['envoy_cluster_upstream_rq_retry_success', 'Requests that succeeded after a retry', s.rqRetrySuccess, 'counter'],
+      ['envoy_cluster_upstream_rq_retry_limit_exceeded', 'Requests whose retries ran out', s.rqRetryLimitExceeded, 'counter'],
+      ['envoy_cluster_upstream_rq_timeout', 'Requests that hit the route timeout', s.rqTimeout, 'counter'],
+      ['envoy_cluster_upstream_rq_per_try_timeout', 'Attempts that hit the per-try timeout', s.rqPerTryTimeout, 'counter'],
+      ['envoy_cluster_upstream_cx_connect_fail', 'Failed upstream connections', s.cxConnectFail, 'counter'],
+      ['envoy_cluster_membership_total', 'Endpoints in the cluster', membership.total, 'gauge'],
+    ];
+    for (const [metric, help, value, type] of counters) {
+      out.metric(metric, type, help);
+      out.sample(metric, base, value);
+    }
+    out.metric('envoy_cluster_upstream_rq_xx', 'counter', 'Upstream responses by status class');
+    CLASSES.forEach((cls, i) => {
+      out.sample('envoy_cluster_upstream_rq_xx', { ...base, envoy_response_code_class: cls }, s.rqByClass[i + 1]!);
+    });
+    out.metric('envoy_cluster_upstream_rq_time', 'histogram', 'Upstream request time in milliseconds');
+    let cumulative = 0;
+    RQ_TIME_BUCKETS_MS.forEach((le, i) => {
+      cumulative += s.rqTimeBuckets[i]!;
+      out.sample('envoy_cluster_upstream_rq_time_bucket', { ...base, le: String(le) }, cumulative);
+    });
+    cumulative += s.rqTimeBuckets[RQ_TIME_BUCKETS_MS.length]!;
+    out.sample('envoy_cluster_upstream_rq_time_bucket', { ...base, le: '+Inf' }, cumulative);
+    out.sample('envoy_cluster_upstream_rq_time_sum', base, Math.round(s.rqTimeSumMs * 1000) / 1000);
+    out.sample('envoy_cluster_upstream_rq_time_count', base, s.rqTimeCount);
+  }
+  return out.toString();
+}
