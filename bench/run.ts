@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchArgs, parseBenchArgs, USAGE, UsageError } from './lib/args.ts';
 import type { ClosedLoopResult } from './lib/closed-loop.ts';
-import { cpuBusy } from './lib/cpu-busy.ts';
+import { waitQuiet } from './lib/cpu-busy.ts';
 import type { OpenLoopResult } from './lib/open-loop.ts';
 import { cleanup, cleanupSync, hasCommand, installExitHandlers, makeTempDir, start } from './lib/procs.ts';
 import {
@@ -30,6 +30,8 @@ const DRAIN_MS = 5_000;
 const UPSTREAM_BODY_BYTES = 1024;
 /** Background load (percent of a core, not ours) above which a target's numbers are flagged as noisy. */
 const BUSY_WARN_PCT = 15;
+/** How long to wait, before each target, for the machine to be that quiet. */
+const QUIET_WAIT_MS = 5_000;
 
 interface Pinning {
   proxyCpu: string | undefined;
@@ -188,11 +190,13 @@ async function main(): Promise<number> {
   const selected = TARGETS.filter((t) => args.only === undefined || args.only.includes(t.name));
   for (const target of selected) {
     console.log(`\n== ${target.name}`);
-    const background = await cpuBusy();
+    const background = await waitQuiet(BUSY_WARN_PCT, QUIET_WAIT_MS);
     const busy = Object.entries(background ?? {}).filter(([, pct]) => pct > BUSY_WARN_PCT);
     if (busy.length > 0) {
       const list = busy.map(([cpu, pct]) => `cpu${cpu} ${pct}%`).join(', ');
-      console.log(`  warning: other processes are using ${list} before this run: expect noisy numbers`);
+      console.log(
+        `  warning: cores already busy before this run (${list}; other work on the machine): expect noisy numbers`,
+      );
     }
     const targetDir = join(dir, target.name);
     mkdirSync(targetDir);

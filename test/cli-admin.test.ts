@@ -66,17 +66,27 @@ t.test('admin: ready, config_dump, clusters, prometheus', async (t) => {
   const client = h1Client(p.port);
   t.teardown(() => client.close());
   for (let i = 0; i < 3; i++) t.equal((await client({ path: '/x' })).status, 200);
-  const dump = JSON.parse((await get(p.adminPort, '/config_dump')).body) as { bootstrap: { static_resources: { clusters: Array<{ name: string }> } } };
+  const dump = JSON.parse((await get(p.adminPort, '/config_dump')).body) as {
+    bootstrap: { static_resources: { clusters: Array<{ name: string }> } };
+  };
   t.equal(dump.bootstrap.static_resources.clusters[0]!.name, 'app');
   const clusters = (await get(p.adminPort, '/clusters')).body;
   t.match(clusters, `app::127.0.0.1:${up.port}::rq_total::3`);
-  const clustersJson = JSON.parse((await get(p.adminPort, '/clusters?format=json')).body) as { cluster_statuses: Array<{ host_statuses: Array<{ stats: { rq_success: number } }> }> };
+  const clustersJson = JSON.parse((await get(p.adminPort, '/clusters?format=json')).body) as {
+    cluster_statuses: Array<{ host_statuses: Array<{ stats: { rq_success: number } }> }>;
+  };
   t.equal(clustersJson.cluster_statuses[0]!.host_statuses[0]!.stats.rq_success, 3);
   const prom = (await get(p.adminPort, '/stats/prometheus')).body;
-  t.match(prom, 'envoy_http_downstream_rq_xx{envoy_http_conn_manager_prefix="ingress_http",envoy_response_code_class="2xx"} 3');
+  t.match(
+    prom,
+    'envoy_http_downstream_rq_xx{envoy_http_conn_manager_prefix="ingress_http",envoy_response_code_class="2xx"} 3',
+  );
   t.match(prom, 'envoy_cluster_upstream_rq_time_count{envoy_cluster_name="app"} 3');
   t.match(prom, /# TYPE envoy_cluster_upstream_rq_time histogram/);
-  t.match(prom, 'weft_http_downstream_rq_response_flags_total{envoy_http_conn_manager_prefix="ingress_http",response_flag="NR"} 0');
+  t.match(
+    prom,
+    'weft_http_downstream_rq_response_flags_total{envoy_http_conn_manager_prefix="ingress_http",response_flag="NR"} 0',
+  );
 });
 
 t.test('SIGTERM drains: in-flight requests finish, new connections are refused, exit 0', async (t) => {

@@ -17,30 +17,66 @@ const proxy = await startProxy(
   bootstrap({
     clusters: [staticCluster('app', [up.port]), staticCluster('other', [up.port])],
     // Filter level: header-controlled faults for every route without its own config.
-    httpFilters: [faultFilter({ delay: { header_delay: {}, percentage: { numerator: 100 } }, abort: { header_abort: {}, percentage: { numerator: 100 } } })],
+    httpFilters: [
+      faultFilter({
+        delay: { header_delay: {}, percentage: { numerator: 100 } },
+        abort: { header_abort: {}, percentage: { numerator: 100 } },
+      }),
+    ],
     virtualHosts: [
       anyHost([
-        { name: 'abort-all', match: { prefix: '/abort' }, route: { cluster: 'app' }, ...perRoute({ abort: { http_status: 503, percentage: { numerator: 100 } } }) },
-        { name: 'abort-half', match: { prefix: '/half' }, route: { cluster: 'app' }, ...perRoute({ abort: { http_status: 500, percentage: { numerator: 50, denominator: 'HUNDRED' } } }) },
-        { name: 'delay', match: { prefix: '/delay' }, route: { cluster: 'app' }, ...perRoute({ delay: { fixed_delay: '0.2s', percentage: { numerator: 1000000, denominator: 'MILLION' } } }) },
-        { name: 'grpc-abort', match: { prefix: '/grpc' }, route: { cluster: 'app' }, ...perRoute({ abort: { grpc_status: 14, percentage: { numerator: 100 } } }) },
+        {
+          name: 'abort-all',
+          match: { prefix: '/abort' },
+          route: { cluster: 'app' },
+          ...perRoute({ abort: { http_status: 503, percentage: { numerator: 100 } } }),
+        },
+        {
+          name: 'abort-half',
+          match: { prefix: '/half' },
+          route: { cluster: 'app' },
+          ...perRoute({ abort: { http_status: 500, percentage: { numerator: 50, denominator: 'HUNDRED' } } }),
+        },
+        {
+          name: 'delay',
+          match: { prefix: '/delay' },
+          route: { cluster: 'app' },
+          ...perRoute({
+            delay: { fixed_delay: '0.2s', percentage: { numerator: 1000000, denominator: 'MILLION' } },
+          }),
+        },
+        {
+          name: 'grpc-abort',
+          match: { prefix: '/grpc' },
+          route: { cluster: 'app' },
+          ...perRoute({ abort: { grpc_status: 14, percentage: { numerator: 100 } } }),
+        },
         {
           name: 'only-header',
           match: { prefix: '/targeted' },
           route: { cluster: 'app' },
-          ...perRoute({ abort: { http_status: 403, percentage: { numerator: 100 } }, headers: [{ name: 'x-user', string_match: { exact: 'tester' } }] }),
+          ...perRoute({
+            abort: { http_status: 403, percentage: { numerator: 100 } },
+            headers: [{ name: 'x-user', string_match: { exact: 'tester' } }],
+          }),
         },
         {
           name: 'only-cluster',
           match: { prefix: '/clustered' },
           route: { cluster: 'app' },
-          ...perRoute({ abort: { http_status: 403, percentage: { numerator: 100 } }, upstream_cluster: 'other' }),
+          ...perRoute({
+            abort: { http_status: 403, percentage: { numerator: 100 } },
+            upstream_cluster: 'other',
+          }),
         },
         {
           name: 'limited',
           match: { prefix: '/limited' },
           route: { cluster: 'app' },
-          ...perRoute({ delay: { fixed_delay: '0.3s', percentage: { numerator: 100 } }, max_active_faults: 1 }),
+          ...perRoute({
+            delay: { fixed_delay: '0.3s', percentage: { numerator: 100 } },
+            max_active_faults: 1,
+          }),
         },
         { name: 'plain', match: { prefix: '/' }, route: { cluster: 'app' } },
       ]),
@@ -81,7 +117,12 @@ for (const { name, connect } of PROTOCOLS) {
     });
 
     t.test('gRPC abort: trailers-only gRPC status', async (t) => {
-      const r = await client({ path: '/grpc', method: 'POST', headers: { 'content-type': 'application/grpc' }, body: '' });
+      const r = await client({
+        path: '/grpc',
+        method: 'POST',
+        headers: { 'content-type': 'application/grpc' },
+        body: '',
+      });
       t.equal(r.status, 200);
       t.equal(r.headers['grpc-status'], '14');
       t.equal(r.headers['content-type'], 'application/grpc');
@@ -99,7 +140,16 @@ for (const { name, connect } of PROTOCOLS) {
       const r = await client({ path: '/', headers: { 'x-envoy-fault-delay-request': '150' } });
       t.equal(r.status, 200);
       t.ok(Date.now() - started >= 145);
-      t.equal((await client({ path: '/', headers: { 'x-envoy-fault-abort-request': '429', 'x-envoy-fault-abort-request-percentage': '0' } })).status, 200, 'percentage header lowers it to 0');
+      t.equal(
+        (
+          await client({
+            path: '/',
+            headers: { 'x-envoy-fault-abort-request': '429', 'x-envoy-fault-abort-request-percentage': '0' },
+          })
+        ).status,
+        200,
+        'percentage header lowers it to 0',
+      );
       t.equal((await client({ path: '/' })).status, 200, 'no headers, no fault');
     });
 
@@ -124,7 +174,12 @@ for (const { name, connect } of PROTOCOLS) {
 t.test('gRPC abort reaches a real HTTP/2 client as grpc-status', async (t) => {
   const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
   t.teardown(() => session.close());
-  const stream = session.request({ ':method': 'POST', ':path': '/grpc', 'content-type': 'application/grpc', te: 'trailers' });
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': '/grpc',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
   const headers = await new Promise<http2.IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
   stream.resume();
   stream.end();

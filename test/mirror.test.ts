@@ -7,18 +7,43 @@ import { closedPort, startUpstream } from './lib/upstream.ts';
 
 const primary = await startUpstream({ name: 'primary' });
 const shadow = await startUpstream({ name: 'shadow' });
-const slowShadow = await startUpstream({ name: 'slow-shadow', handler: (_req, res) => setTimeout(() => res.end('late'), 2000) });
+const slowShadow = await startUpstream({
+  name: 'slow-shadow',
+  handler: (_req, res) => setTimeout(() => res.end('late'), 2000),
+});
 const dead = await closedPort();
 t.teardown(() => Promise.all([primary.close(), shadow.close(), slowShadow.close()]));
 
 const proxy = await startProxy(
   bootstrap({
-    clusters: [staticCluster('primary', [primary.port]), staticCluster('shadow', [shadow.port]), staticCluster('slow', [slowShadow.port]), staticCluster('dead', [dead])],
+    clusters: [
+      staticCluster('primary', [primary.port]),
+      staticCluster('shadow', [shadow.port]),
+      staticCluster('slow', [slowShadow.port]),
+      staticCluster('dead', [dead]),
+    ],
     virtualHosts: [
       anyHost([
-        { name: 'mirrored', match: { prefix: '/m' }, route: { cluster: 'primary', request_mirror_policies: [{ cluster: 'shadow' }] } },
-        { name: 'broken-mirrors', match: { prefix: '/b' }, route: { cluster: 'primary', request_mirror_policies: [{ cluster: 'slow' }, { cluster: 'dead' }] } },
-        { name: 'none', match: { prefix: '/n' }, route: { cluster: 'primary', request_mirror_policies: [{ cluster: 'shadow', runtime_fraction: { default_value: { numerator: 0 } } }] } },
+        {
+          name: 'mirrored',
+          match: { prefix: '/m' },
+          route: { cluster: 'primary', request_mirror_policies: [{ cluster: 'shadow' }] },
+        },
+        {
+          name: 'broken-mirrors',
+          match: { prefix: '/b' },
+          route: { cluster: 'primary', request_mirror_policies: [{ cluster: 'slow' }, { cluster: 'dead' }] },
+        },
+        {
+          name: 'none',
+          match: { prefix: '/n' },
+          route: {
+            cluster: 'primary',
+            request_mirror_policies: [
+              { cluster: 'shadow', runtime_fraction: { default_value: { numerator: 0 } } },
+            ],
+          },
+        },
       ]),
     ],
   }),
@@ -30,7 +55,12 @@ for (const { name, connect } of PROTOCOLS) {
     const client = connect(proxy.port);
     t.teardown(() => client.close());
     const id = `${name}-1`;
-    const r = await client({ method: 'POST', path: '/m/x', body: 'copy me', headers: { 'x-id': id, host: 'svc.local' } });
+    const r = await client({
+      method: 'POST',
+      path: '/m/x',
+      body: 'copy me',
+      headers: { 'x-id': id, host: 'svc.local' },
+    });
     t.equal(r.status, 200);
     t.equal(JSON.parse(r.body).server, 'primary');
     await new Promise((res) => setTimeout(res, 100));

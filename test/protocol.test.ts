@@ -36,8 +36,12 @@ const special = http.createServer((req, res) => {
   res.end('ok');
 });
 special.on('upgrade', (req, socket) => {
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nx-path: ${req.url}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nx-path: ${req.url}\r\n\r\n`,
+  );
   socket.on('data', (d: Buffer) => socket.write(`echo:${d.toString()}`));
+  // node:http leaves upgraded sockets half-open; close ours when the peer does
+  socket.on('end', () => socket.end());
 });
 await new Promise<void>((r) => special.listen(0, '127.0.0.1', r));
 const specialPort = (special.address() as AddressInfo).port;
@@ -56,9 +60,25 @@ const proxy = await startProxy(
     hcm: {
       max_request_headers_kb: 4,
       upgrade_configs: [{ upgrade_type: 'websocket' }],
-      access_log: [{ name: 'envoy.access_loggers.file', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog', path: logFile } }],
+      access_log: [
+        {
+          name: 'envoy.access_loggers.file',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog',
+            path: logFile,
+          },
+        },
+      ],
     },
-    httpFilters: [{ name: 'envoy.filters.http.buffer', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer', max_request_bytes: 65536 } }],
+    httpFilters: [
+      {
+        name: 'envoy.filters.http.buffer',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer',
+          max_request_bytes: 65536,
+        },
+      },
+    ],
     virtualHosts: [
       anyHost([
         { name: 'ws', match: { prefix: '/ws' }, route: { cluster: 'special' } },
@@ -71,7 +91,10 @@ const proxy = await startProxy(
 t.teardown(() => proxy.close());
 
 t.test('HTTP/1.1 keep-alive reuses one downstream connection', async (t) => {
-  const out = await raw(proxy.port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const out = await raw(
+    proxy.port,
+    'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
   t.equal(out.match(/HTTP\/1\.1 200 OK/g)?.length, 2, 'two responses on one connection');
 });
 
@@ -79,14 +102,19 @@ t.test('HTTP/2 prior knowledge on the same port, multiplexed', async (t) => {
   const client = h2Client(proxy.port);
   t.teardown(() => client.close());
   const replies = await Promise.all([1, 2, 3, 4, 5].map((i) => client({ path: `/m${i}` })));
-  t.same(replies.map((r) => (JSON.parse(r.body) as Echo).path), ['/m1', '/m2', '/m3', '/m4', '/m5']);
+  t.same(
+    replies.map((r) => (JSON.parse(r.body) as Echo).path),
+    ['/m1', '/m2', '/m3', '/m4', '/m5'],
+  );
   t.ok(proxy.proxy.stats.httpStats('ingress_http').rqHttp2 >= 5);
 });
 
 t.test('WebSocket upgrade is passed through and spliced', async (t) => {
   const socket = net.connect(proxy.port, '127.0.0.1');
   t.teardown(() => socket.destroy());
-  socket.write('GET /ws/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  socket.write(
+    'GET /ws/chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+  );
   const head = await new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
   t.match(head, /^HTTP\/1\.1 101/);
   t.match(head, /x-path: \/ws\/chat/);
@@ -96,30 +124,38 @@ t.test('WebSocket upgrade is passed through and spliced', async (t) => {
 });
 
 t.test('an upgrade type not in upgrade_configs is refused with 403', async (t) => {
-  const out = await raw(proxy.port, 'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
+  const out = await raw(
+    proxy.port,
+    'GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n',
+  );
   t.match(out, /^HTTP\/1\.1 403/);
 });
 
 t.test('response bodies stream (first bytes arrive before the upstream finishes)', async (t) => {
   const started = Date.now();
   const firstByte = await new Promise<number>((resolve, reject) => {
-    http.get({ port: proxy.port, host: '127.0.0.1', path: '/stream' }, (res) => {
-      res.once('data', () => resolve(Date.now() - started));
-      res.resume();
-    }).on('error', reject);
+    http
+      .get({ port: proxy.port, host: '127.0.0.1', path: '/stream' }, (res) => {
+        res.once('data', () => resolve(Date.now() - started));
+        res.resume();
+      })
+      .on('error', reject);
   });
   t.ok(firstByte < 250, `first chunk after ${firstByte} ms, before the 300 ms tail`);
 });
 
 t.test('request bodies stream upstream in chunks (transfer-encoding: chunked)', async (t) => {
   const reply = await new Promise<Echo>((resolve, reject) => {
-    const req = http.request({ port: proxy.port, host: '127.0.0.1', path: '/upload', method: 'POST' }, (res) => {
-      let body = '';
-      res.on('data', (d) => {
-        body += d;
-      });
-      res.on('end', () => resolve(JSON.parse(body) as Echo));
-    });
+    const req = http.request(
+      { port: proxy.port, host: '127.0.0.1', path: '/upload', method: 'POST' },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => resolve(JSON.parse(body) as Echo));
+      },
+    );
     req.on('error', reject);
     req.write('part1;');
     setTimeout(() => req.end('part2'), 50);
@@ -130,7 +166,10 @@ t.test('request bodies stream upstream in chunks (transfer-encoding: chunked)', 
 t.test('malformed HTTP → 400 and close; the proxy keeps serving', async (t) => {
   const out = await raw(proxy.port, 'THIS IS NOT HTTP\r\n\r\n');
   t.match(out, /^HTTP\/1\.1 400/);
-  const bad = await raw(proxy.port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello');
+  const bad = await raw(
+    proxy.port,
+    'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello',
+  );
   t.match(bad, /^HTTP\/1\.1 400/, 'conflicting Content-Length');
   const client = h1Client(proxy.port);
   t.teardown(() => client.close());
@@ -155,11 +194,18 @@ t.test('body over the buffer filter max_request_bytes → 413', async (t) => {
   t.equal((JSON.parse(ok.body) as Echo).body.length, 1000);
   const h2 = h2Client(proxy.port);
   t.teardown(() => h2.close());
-  t.equal((await h2({ method: 'POST', path: '/', body: 'z'.repeat(70000) })).status, 413, 'HTTP/2 without content-length');
+  t.equal(
+    (await h2({ method: 'POST', path: '/', body: 'z'.repeat(70000) })).status,
+    413,
+    'HTTP/2 without content-length',
+  );
 });
 
 t.test('hop-by-hop headers are not forwarded, Connection-listed ones included', async (t) => {
-  const out = await raw(proxy.port, 'GET /hop HTTP/1.1\r\nHost: x\r\nConnection: close, x-private\r\nx-private: secret\r\nKeep-Alive: timeout=5\r\nx-kept: yes\r\n\r\n');
+  const out = await raw(
+    proxy.port,
+    'GET /hop HTTP/1.1\r\nHost: x\r\nConnection: close, x-private\r\nx-private: secret\r\nKeep-Alive: timeout=5\r\nx-kept: yes\r\n\r\n',
+  );
   const echo = JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)) as Echo;
   t.equal(echo.headers['x-private'], undefined);
   t.equal(echo.headers['x-kept'], 'yes');
@@ -171,7 +217,10 @@ t.test('access log: one JSON line per request with Envoy fields', async (t) => {
   t.teardown(() => client.close());
   await client({ path: '/logged?x=1', headers: { 'x-request-id': 'log-me' } });
   await new Promise((r) => setTimeout(r, 100));
-  const lines = (await readFile(logFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = (await readFile(logFile, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const entry = lines.find((l) => l.request_id === 'log-me');
   t.ok(entry, 'logged');
   t.match(entry, {

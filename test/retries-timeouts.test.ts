@@ -34,19 +34,37 @@ const proxy = await startProxy(
         {
           name: 'codes',
           match: { prefix: '/codes' },
-          route: { cluster: 'one', retry_policy: retry({ retry_on: 'retriable-status-codes', retriable_status_codes: [418] }) },
+          route: {
+            cluster: 'one',
+            retry_policy: retry({ retry_on: 'retriable-status-codes', retriable_status_codes: [418] }),
+          },
         },
-        { name: '4xx', match: { prefix: '/conflict' }, route: { cluster: 'one', retry_policy: retry({ retry_on: 'retriable-4xx' }) } },
+        {
+          name: '4xx',
+          match: { prefix: '/conflict' },
+          route: { cluster: 'one', retry_policy: retry({ retry_on: 'retriable-4xx' }) },
+        },
         {
           name: 'headers',
           match: { prefix: '/rheaders' },
           route: {
             cluster: 'one',
-            retry_policy: retry({ retry_on: 'retriable-headers', retriable_headers: [{ name: 'x-retry-me', present_match: true }] }),
+            retry_policy: retry({
+              retry_on: 'retriable-headers',
+              retriable_headers: [{ name: 'x-retry-me', present_match: true }],
+            }),
           },
         },
-        { name: 'gateway', match: { prefix: '/gateway' }, route: { cluster: 'one', retry_policy: retry({ retry_on: 'gateway-error' }) } },
-        { name: 'dead', match: { prefix: '/dead' }, route: { cluster: 'dead', retry_policy: retry({ retry_on: 'connect-failure' }) } },
+        {
+          name: 'gateway',
+          match: { prefix: '/gateway' },
+          route: { cluster: 'one', retry_policy: retry({ retry_on: 'gateway-error' }) },
+        },
+        {
+          name: 'dead',
+          match: { prefix: '/dead' },
+          route: { cluster: 'dead', retry_policy: retry({ retry_on: 'connect-failure' }) },
+        },
         { name: 'dead-noretry', match: { prefix: '/uf' }, route: { cluster: 'dead' } },
         {
           name: 'half-dead',
@@ -59,20 +77,31 @@ const proxy = await startProxy(
               retry_host_predicate: [
                 {
                   name: 'envoy.retry_host_predicates.previous_hosts',
-                  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+                  },
                 },
               ],
               host_selection_retry_max_attempts: 5,
             }),
           },
         },
-        { name: 'reset', match: { prefix: '/reset' }, route: { cluster: 'one', retry_policy: retry({ retry_on: 'reset' }) } },
+        {
+          name: 'reset',
+          match: { prefix: '/reset' },
+          route: { cluster: 'one', retry_policy: retry({ retry_on: 'reset' }) },
+        },
         { name: 'timeout', match: { prefix: '/slow' }, route: { cluster: 'one', timeout: '0.2s' } },
         { name: 'no-timeout', match: { prefix: '/unbounded' }, route: { cluster: 'one', timeout: '0s' } },
         {
           name: 'per-try',
           match: { prefix: '/pertry' },
-          route: { cluster: 'pair', timeout: '2s', retry_policy: retry({ per_try_timeout: '0.1s', num_retries: 3 }) },
+          route: {
+            cluster: 'pair',
+            timeout: '2s',
+            retry_policy: retry({ per_try_timeout: '0.1s', num_retries: 3 }),
+          },
         },
         {
           name: 'small-buffer',
@@ -131,24 +160,52 @@ for (const { name, connect } of PROTOCOLS) {
 
     t.test('retriable-status-codes, retriable-4xx, retriable-headers, gateway-error', async (t) => {
       let k = nextKey();
-      let r = await client({ path: '/codes', headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '418' } });
+      let r = await client({
+        path: '/codes',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '418' },
+      });
       t.equal(r.status, 200, '418 retried');
       k = nextKey();
-      r = await client({ path: '/codes', headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '500' } });
+      r = await client({
+        path: '/codes',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '500' },
+      });
       t.equal(r.status, 500, '500 not in the list');
       k = nextKey();
-      r = await client({ path: '/conflict', headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '409' } });
+      r = await client({
+        path: '/conflict',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '409' },
+      });
       t.equal(r.status, 200, '409 retried');
       k = nextKey();
-      r = await client({ path: '/gateway', headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '502' } });
+      r = await client({
+        path: '/gateway',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '502' },
+      });
       t.equal(r.status, 200, '502 retried');
       k = nextKey();
-      r = await client({ path: '/gateway', headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '500' } });
+      r = await client({
+        path: '/gateway',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1', 'x-test-status': '500' },
+      });
       t.equal(r.status, 500, '500 is not a gateway error');
       const up = await startProxy(
         bootstrap({
           clusters: [staticCluster('hdr', [up2.port])],
-          virtualHosts: [anyHost([{ match: { prefix: '/' }, route: { cluster: 'hdr', retry_policy: retry({ retry_on: 'retriable-headers', retriable_headers: [{ name: 'x-upstream', string_match: { exact: 'two' } }] }) } }])],
+          virtualHosts: [
+            anyHost([
+              {
+                match: { prefix: '/' },
+                route: {
+                  cluster: 'hdr',
+                  retry_policy: retry({
+                    retry_on: 'retriable-headers',
+                    retriable_headers: [{ name: 'x-upstream', string_match: { exact: 'two' } }],
+                  }),
+                },
+              },
+            ]),
+          ],
         }),
       );
       t.teardown(() => up.close());
@@ -156,7 +213,11 @@ for (const { name, connect } of PROTOCOLS) {
       t.teardown(() => hc.close());
       k = nextKey();
       r = await hc({ path: '/', headers: { 'x-test-key': k } });
-      t.equal(up2.seen.filter((e) => e.headers['x-test-key'] === k).length, 3, 'a matching response header triggers retries');
+      t.equal(
+        up2.seen.filter((e) => e.headers['x-test-key'] === k).length,
+        3,
+        'a matching response header triggers retries',
+      );
     });
 
     t.test('connect failure → 503 UF; with retries → UF,URX', async (t) => {
@@ -231,12 +292,20 @@ for (const { name, connect } of PROTOCOLS) {
 
     t.test('h2c upstream (typed_extension_protocol_options) with retries', async (t) => {
       const k = nextKey();
-      const r = await client({ path: '/h2up', method: 'POST', body: 'over h2c', headers: { 'x-test-key': k, 'x-test-fail-times': '1' } });
+      const r = await client({
+        path: '/h2up',
+        method: 'POST',
+        body: 'over h2c',
+        headers: { 'x-test-key': k, 'x-test-fail-times': '1' },
+      });
       t.equal(r.status, 200);
       const e = JSON.parse(r.body) as Echo;
       t.equal(e.server, 'h2');
       t.equal(e.body, 'over h2c');
-      t.ok(h2up.seen.some((s) => s.headers[':method'] === 'POST'), 'the upstream saw HTTP/2');
+      t.ok(
+        h2up.seen.some((s) => s.headers[':method'] === 'POST'),
+        'the upstream saw HTTP/2',
+      );
     });
   });
 }

@@ -24,11 +24,17 @@ const proxy = await startProxy(
         request_headers_to_add: [{ header: { key: 'x-vhost', value: 'exact' } }],
         routes: [{ name: 'api', match: { prefix: '/' }, route: { cluster: 'b' } }],
       },
-      { name: 'suffix', domains: ['*.example.com'], routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }] },
+      {
+        name: 'suffix',
+        domains: ['*.example.com'],
+        routes: [{ match: { prefix: '/' }, route: { cluster: 'c' } }],
+      },
       {
         name: 'prefix-wild',
         domains: ['internal.*'],
-        routes: [{ match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'internal' } } }],
+        routes: [
+          { match: { prefix: '/' }, direct_response: { status: 200, body: { inline_string: 'internal' } } },
+        ],
       },
       anyHost([
         { name: 'exact-path', match: { path: '/exact' }, route: { cluster: 'b' } },
@@ -37,12 +43,12 @@ const proxy = await startProxy(
         { name: 'sep', match: { path_separated_prefix: '/sep' }, route: { cluster: 'b' } },
         {
           name: 'header',
-          match: { prefix: '/h', headers: [{ name: 'x-canary', string_match: { exact: 'yes' } }] },
+          match: { prefix: '/hm', headers: [{ name: 'x-canary', string_match: { exact: 'yes' } }] },
           route: { cluster: 'b' },
         },
         {
           name: 'header-absent',
-          match: { prefix: '/h', headers: [{ name: 'x-canary', present_match: true, invert_match: true }] },
+          match: { prefix: '/hm', headers: [{ name: 'x-canary', present_match: true, invert_match: true }] },
           route: { cluster: 'c' },
         },
         {
@@ -54,12 +60,31 @@ const proxy = await startProxy(
         {
           name: 'regex-rewrite',
           match: { prefix: '/rx/' },
-          route: { cluster: 'a', regex_rewrite: { pattern: { regex: '^/rx/(\\w+)/(\\w+)$' }, substitution: '/\\2/\\1' } },
+          route: {
+            cluster: 'a',
+            regex_rewrite: { pattern: { regex: '^/rx/(\\w+)/(\\w+)$' }, substitution: '/\\2/\\1' },
+          },
         },
-        { name: 'host-rewrite', match: { prefix: '/host' }, route: { cluster: 'a', host_rewrite_literal: 'rewritten.local' } },
-        { name: 'redirect', match: { prefix: '/redirect' }, redirect: { host_redirect: 'other.example', path_redirect: '/landing', response_code: 'TEMPORARY_REDIRECT' } },
+        {
+          name: 'host-rewrite',
+          match: { prefix: '/host' },
+          route: { cluster: 'a', host_rewrite_literal: 'rewritten.local' },
+        },
+        {
+          name: 'redirect',
+          match: { prefix: '/redirect' },
+          redirect: {
+            host_redirect: 'other.example',
+            path_redirect: '/landing',
+            response_code: 'TEMPORARY_REDIRECT',
+          },
+        },
         { name: 'https', match: { prefix: '/secure' }, redirect: { https_redirect: true } },
-        { name: 'direct', match: { prefix: '/direct' }, direct_response: { status: 418, body: { inline_string: 'teapot' } } },
+        {
+          name: 'direct',
+          match: { prefix: '/direct' },
+          direct_response: { status: 418, body: { inline_string: 'teapot' } },
+        },
         {
           name: 'headers',
           match: { prefix: '/headers' },
@@ -72,7 +97,18 @@ const proxy = await startProxy(
           response_headers_to_add: [{ header: { key: 'x-route-resp', value: 'yes' } }],
           response_headers_to_remove: ['x-upstream'],
         },
-        { name: 'weighted', match: { prefix: '/weighted' }, route: { weighted_clusters: { clusters: [{ name: 'a', weight: 1 }, { name: 'b', weight: 3 }] } } },
+        {
+          name: 'weighted',
+          match: { prefix: '/weighted' },
+          route: {
+            weighted_clusters: {
+              clusters: [
+                { name: 'a', weight: 1 },
+                { name: 'b', weight: 3 },
+              ],
+            },
+          },
+        },
         { name: 'default', match: { prefix: '/' }, route: { cluster: 'a' } },
       ]),
     ],
@@ -93,7 +129,11 @@ for (const { name, connect } of PROTOCOLS) {
     t.test('virtual hosts by domain: exact, with port, *.suffix, prefix.*, *', async (t) => {
       t.equal((await echo('/', {}, 'api.example.com')).server, 'b');
       t.equal((await echo('/', {}, 'API.example.com:8080')).server, 'b', 'case-insensitive, with port');
-      t.equal((await echo('/', {}, 'api.example.com:9999')).server, 'b', 'port stripped when no domain has it');
+      t.equal(
+        (await echo('/', {}, 'api.example.com:9999')).server,
+        'b',
+        'port stripped when no domain has it',
+      );
       t.equal((await echo('/', {}, 'www.example.com')).server, 'c', 'suffix wildcard');
       const internal = await client({ path: '/', host: 'internal.corp' });
       t.equal(internal.body, 'internal', 'prefix wildcard');
@@ -113,9 +153,9 @@ for (const { name, connect } of PROTOCOLS) {
       t.equal((await echo('/sep')).server, 'b');
       t.equal((await echo('/sep/x')).server, 'b');
       t.equal((await echo('/separate')).server, 'a', 'path_separated_prefix stops at a segment');
-      t.equal((await echo('/h', { 'x-canary': 'yes' })).server, 'b', 'header exact');
-      t.equal((await echo('/h')).server, 'c', 'inverted presence = absent');
-      t.equal((await echo('/h', { 'x-canary': 'no' })).server, 'a', 'present but different → falls through');
+      t.equal((await echo('/hm', { 'x-canary': 'yes' })).server, 'b', 'header exact');
+      t.equal((await echo('/hm')).server, 'c', 'inverted presence = absent');
+      t.equal((await echo('/hm', { 'x-canary': 'no' })).server, 'a', 'present but different → falls through');
       t.equal((await echo('/q?v=2')).server, 'b', 'query parameter');
       t.equal((await echo('/q?v=3')).server, 'a');
     });
@@ -170,7 +210,9 @@ for (const { name, connect } of PROTOCOLS) {
     });
 
     t.test('no route → 404 with flag NR', async (t) => {
-      const none = await startProxy(bootstrap({ clusters: [], virtualHosts: [{ name: 'only', domains: ['only.test'], routes: [] }] }));
+      const none = await startProxy(
+        bootstrap({ clusters: [], virtualHosts: [{ name: 'only', domains: ['only.test'], routes: [] }] }),
+      );
       t.teardown(() => none.close());
       const other = connect(none.port);
       t.teardown(() => other.close());
@@ -193,7 +235,9 @@ t.test('HTTP/1.1 absolute-form (client using the proxy as HTTP_PROXY)', async (t
   const net = await import('node:net');
   const socket = net.connect(proxy.port, '127.0.0.1');
   t.teardown(() => socket.destroy());
-  socket.write('GET http://api.example.com/abs?q=1 HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n');
+  socket.write(
+    'GET http://api.example.com/abs?q=1 HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n',
+  );
   let data = '';
   for await (const chunk of socket) data += chunk.toString();
   t.match(data, /^HTTP\/1\.1 200/);

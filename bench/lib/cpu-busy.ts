@@ -38,3 +38,18 @@ export async function cpuBusy(ms = 500): Promise<Record<string, number> | undefi
   }
   return out;
 }
+
+/**
+ * Samples until no core is busier than `thresholdPct` or `maxMs` has passed; returns the last sample.
+ * Waiting for a quiet moment costs seconds and saves a run from someone else's test suite.
+ */
+export async function waitQuiet(
+  thresholdPct: number,
+  maxMs: number,
+): Promise<Record<string, number> | undefined> {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const busy = await cpuBusy();
+    if (!busy || Object.values(busy).every((p) => p <= thresholdPct) || Date.now() >= deadline) return busy;
+  }
+}

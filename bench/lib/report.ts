@@ -104,6 +104,7 @@ export function formatTable(results: TargetResult[], rate: number): string {
       'achieved/s',
       'open errs',
       'send lag p99',
+      'bg cpu%',
     ],
     ok.map((r) => {
       const t = r.throughput;

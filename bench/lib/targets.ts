@@ -51,6 +51,13 @@ function lastLines(text: string, n = 8): string {
   return lines.length === 0 ? '(no output)' : lines.slice(-n).join('\n    ');
 }
 
+/** The line of a failed process's output most likely to say why (its first error line, or its last). */
+function headline(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim());
+  const err = lines.find((l) => /\b(error|alert|emerg|cannot|failed)\b/i.test(l) && !l.startsWith('at '));
+  return err ?? lines.filter((l) => l !== '').at(-1) ?? '(no output)';
+}
+
 /** Waits for the probe; on failure stops the process and returns why, with its last output. */
 async function readyOrExplain(
   proc: Spawned,
@@ -63,7 +70,7 @@ async function readyOrExplain(
   await proc.stop();
   let out = proc.tail();
   if (extraLog && existsSync(extraLog)) out += `\n${readFileSync(extraLog, 'utf8')}`;
-  return { ok: false, reason: `${why}; last output:\n    ${lastLines(out)}` };
+  return { ok: false, reason: `${why}: ${headline(out)}\n    last output:\n    ${lastLines(out)}` };
 }
 
 const direct: Target = {

@@ -5,7 +5,7 @@ import { AdminServer } from './admin/server.ts';
 import { compileBootstrap } from './compile/runtime.ts';
 import { ConfigError, ConfigErrors, loadBootstrapFile } from './config/index.ts';
 import { log } from './log.ts';
-import { Proxy } from './proxy.ts';
+import { WeftProxy } from './proxy.ts';
 
 const HELP = `weft-proxy — Weft's L7 sidecar proxy
 
@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const file = args.values.bootstrap;
   if (!file) fail('--bootstrap FILE is required (see --help)');
   const drainSeconds = Number(args.values['drain-seconds']);
-  if (!Number.isFinite(drainSeconds) || drainSeconds < 0) fail('--drain-seconds must be a non-negative number');
+  if (!Number.isFinite(drainSeconds) || drainSeconds < 0)
+    fail('--drain-seconds must be a non-negative number');
 
   let config: ReturnType<typeof compileBootstrap>;
   try {
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const proxy = new Proxy();
+  const proxy = new WeftProxy();
   let admin: AdminServer | undefined;
   const shutdown = async (reason: string) => {
     log.info({ reason, drainSeconds }, 'draining');

@@ -7,7 +7,7 @@ import { ConnectionManager } from './http/connection-manager.ts';
 import { HttpListener } from './listeners/http-listener.ts';
 import { StatsStore } from './metrics/stats.ts';
 
-export class Proxy {
+export class WeftProxy {
   readonly clusters = new ClusterManager();
   readonly stats = new StatsStore();
   private readonly listeners = new Map<string, HttpListener>();
@@ -24,7 +24,11 @@ export class Proxy {
   }
 
   listenerAddresses(): Array<{ name: string; address: string; port: number }> {
-    return [...this.listeners.values()].map((l) => ({ name: l.table.name, address: l.address.address, port: l.address.port }));
+    return [...this.listeners.values()].map((l) => ({
+      name: l.table.name,
+      address: l.address.address,
+      port: l.address.port,
+    }));
   }
 
   /** Applies a config version: new requests see it whole; requests in flight finish on the old one. */

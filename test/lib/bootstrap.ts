@@ -1,8 +1,12 @@
 // Builders for Envoy v3 bootstrap documents, so each test states only the routes and clusters it is about.
 type Obj = Record<string, unknown>;
 
-export const HCM = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-export const ROUTER = { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } };
+export const HCM =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+export const ROUTER = {
+  name: 'envoy.filters.http.router',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+};
 export const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 
 export function faultFilter(config: Obj = {}): Obj {
@@ -17,7 +21,11 @@ export function staticCluster(name: string, ports: number[], extra: Obj = {}): O
     load_assignment: {
       cluster_name: name,
       endpoints: [
-        { lb_endpoints: ports.map((port) => ({ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } } })) },
+        {
+          lb_endpoints: ports.map((port) => ({
+            endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: port } } },
+          })),
+        },
       ],
     },
     ...extra,
@@ -70,7 +78,8 @@ export function bootstrap(spec: BootstrapSpec): Obj {
       clusters: spec.clusters,
     },
   };
-  if (spec.admin !== false) doc.admin = { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } };
+  if (spec.admin !== false)
+    doc.admin = { address: { socket_address: { address: '127.0.0.1', port_value: 0 } } };
   return doc;
 }
 

@@ -61,7 +61,11 @@ export function h2Client(port: number): Client & { close(): Promise<void> } {
       });
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        const reply: Reply = { status: Number(headers[':status']), headers, body: Buffer.concat(chunks).toString() };
+        const reply: Reply = {
+          status: Number(headers[':status']),
+          headers,
+          body: Buffer.concat(chunks).toString(),
+        };
         if (trailers) reply.trailers = trailers;
         resolve(reply);
       });

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { AdminServer } from '../../proxy/src/admin/server.ts';
 import { compileBootstrap } from '../../proxy/src/compile/runtime.ts';
 import { loadBootstrapText } from '../../proxy/src/config/index.ts';
-import { Proxy } from '../../proxy/src/proxy.ts';
+import { WeftProxy } from '../../proxy/src/proxy.ts';
 
 export interface RunningProxy {
-  readonly proxy: Proxy;
+  readonly proxy: WeftProxy;
   /** Port of the first listener. */
   readonly port: number;
   readonly adminPort: number;
@@ -20,7 +20,7 @@ export interface RunningProxy {
 export async function startProxy(doc: Record<string, unknown>): Promise<RunningProxy> {
   const loaded = await loadBootstrapText(JSON.stringify(doc), 'test-bootstrap.json');
   const config = compileBootstrap(loaded.bootstrap);
-  const proxy = new Proxy();
+  const proxy = new WeftProxy();
   await proxy.apply(config);
   let admin: AdminServer | undefined;
   let adminPort = 0;
@@ -53,7 +53,10 @@ export interface ProxyProcess {
 }
 
 /** Runs `weft-proxy --bootstrap FILE` as a child process; resolves once it logs "ready". */
-export async function spawnProxy(doc: Record<string, unknown> | string, args: string[] = []): Promise<ProxyProcess> {
+export async function spawnProxy(
+  doc: Record<string, unknown> | string,
+  args: string[] = [],
+): Promise<ProxyProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'weft-test-'));
   const file = join(dir, 'bootstrap.yaml');
   await writeFile(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
@@ -69,8 +72,13 @@ export async function spawnProxy(doc: Record<string, unknown> | string, args: st
         buf = buf.slice(nl + 1);
         nl = buf.indexOf('\n');
         try {
-          const entry = JSON.parse(line) as { msg?: string; admin?: string; listeners?: Array<{ port: number }> };
-          if (entry.msg === 'admin listening' && entry.admin) adminPort = Number(entry.admin.split(':').pop());
+          const entry = JSON.parse(line) as {
+            msg?: string;
+            admin?: string;
+            listeners?: Array<{ port: number }>;
+          };
+          if (entry.msg === 'admin listening' && entry.admin)
+            adminPort = Number(entry.admin.split(':').pop());
           if (entry.msg === 'ready' && entry.listeners) {
             child.stderr?.off('data', onData);
             resolve({ port: entry.listeners[0]?.port ?? 0, adminPort });
@@ -103,7 +111,12 @@ export async function spawnProxy(doc: Record<string, unknown> | string, args: st
 }
 
 /** Runs the weft-proxy CLI from source with the given arguments. */
-export function runCli(args: string[]): { child: ChildProcess; exited: Promise<number | null>; stderr: () => string; stdout: () => string } {
+export function runCli(args: string[]): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  stderr: () => string;
+  stdout: () => string;
+} {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'proxy/src/cli.ts'), ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

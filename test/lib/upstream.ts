@@ -2,8 +2,7 @@
 // as JSON; `X-Test-*` request headers script its behaviour so one server serves many cases.
 import http from 'node:http';
 import http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface Echo {
   server: string;
@@ -44,12 +43,21 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
   const seen: Echo[] = [];
   const failures = new Map<string, number>();
   const sockets = new Set<Socket>();
-  const handle = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+  const handle = (
+    req: http.IncomingMessage | http2.Http2ServerRequest,
+    res: http.ServerResponse | http2.Http2ServerResponse,
+  ) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = { ...req.headers } as Record<string, string | string[] | undefined>;
-      const echo: Echo = { server: name, method: req.method ?? '', path: req.url ?? '', headers, body: Buffer.concat(chunks).toString() };
+      const echo: Echo = {
+        server: name,
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers,
+        body: Buffer.concat(chunks).toString(),
+      };
       seen.push(echo);
       if (options.handler) return options.handler(req, res, echo);
       const h = (n: string) => headers[n] as string | undefined;
@@ -77,7 +85,9 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Upst
       else respond();
     });
   };
-  const server: http.Server | http2.Http2Server = options.h2c ? http2.createServer(handle) : http.createServer(handle);
+  const server: http.Server | http2.Http2Server = options.h2c
+    ? http2.createServer(handle)
+    : http.createServer(handle);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));

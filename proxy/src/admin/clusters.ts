@@ -1,7 +1,7 @@
 // GET /clusters: Envoy's `cluster::host::stat::value` text form, or JSON with ?format=json.
-import type { Proxy } from '../proxy.ts';
+import type { WeftProxy } from '../proxy.ts';
 
-export function renderClusters(proxy: Proxy, json: boolean): string {
+export function renderClusters(proxy: WeftProxy, json: boolean): string {
   const clusters = [...proxy.clusters.current.values()];
   if (json) {
     return JSON.stringify(

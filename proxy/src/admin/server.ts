@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderPrometheus } from '../metrics/prometheus.ts';
-import type { Proxy } from '../proxy.ts';
+import type { WeftProxy } from '../proxy.ts';
 import { renderClusters } from './clusters.ts';
 
 export interface AdminOptions {
@@ -17,7 +17,7 @@ export class AdminServer {
   private readonly server: http.Server;
 
   constructor(
-    private readonly proxy: Proxy,
+    private readonly proxy: WeftProxy,
     private readonly options: AdminOptions,
   ) {
     this.server = http.createServer((req, res) => this.route(req, res));
@@ -26,7 +26,9 @@ export class AdminServer {
   listen(): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.address, () => resolve(this.server.address() as AddressInfo));
+      this.server.listen(this.options.port, this.options.address, () =>
+        resolve(this.server.address() as AddressInfo),
+      );
     });
   }
 
@@ -44,7 +46,9 @@ export class AdminServer {
     const proxy = this.proxy;
     switch (url.pathname) {
       case '/ready':
-        return proxy.ready ? send(200, 'LIVE\n') : send(503, proxy.config ? 'DRAINING\n' : 'PRE_INITIALIZING\n');
+        return proxy.ready
+          ? send(200, 'LIVE\n')
+          : send(503, proxy.config ? 'DRAINING\n' : 'PRE_INITIALIZING\n');
       case '/config_dump':
         return send(200, JSON.stringify(configDump(proxy), null, 2), 'application/json');
       case '/clusters': {
@@ -57,7 +61,11 @@ export class AdminServer {
           200,
           renderPrometheus({
             http: proxy.stats.allHttp,
-            clusters: [...proxy.clusters.current.values()].map((c) => [c.name, c.stats, { total: c.endpoints.length }]),
+            clusters: [...proxy.clusters.current.values()].map((c) => [
+              c.name,
+              c.stats,
+              { total: c.endpoints.length },
+            ]),
           }),
           'text/plain; version=0.0.4; charset=utf-8',
         );
@@ -68,12 +76,15 @@ export class AdminServer {
         res.once('finish', () => this.options.onQuit());
         return send(200, 'OK\n');
       default:
-        return send(404, 'admin endpoints: /ready /config_dump /clusters /stats/prometheus /listeners /quitquitquit\n');
+        return send(
+          404,
+          'admin endpoints: /ready /config_dump /clusters /stats/prometheus /listeners /quitquitquit\n',
+        );
     }
   }
 }
 
-function configDump(proxy: Proxy): unknown {
+function configDump(proxy: WeftProxy): unknown {
   const config = proxy.config;
   return {
     version_info: config?.version ?? null,

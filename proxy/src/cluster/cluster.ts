@@ -21,7 +21,8 @@ export interface ClusterStats {
 }
 
 export const RQ_TIME_BUCKETS_MS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
+  3600000,
 ];
 
 export function newClusterStats(): ClusterStats {

@@ -34,18 +34,23 @@ export class Endpoint {
     this.id = table.id;
     this.weight = table.weight;
     const h2c = cluster.protocol === 'h2c';
-    this.pool = new Pool(`http://${table.address.includes(':') ? `[${table.address}]` : table.address}:${table.port}`, {
-      connect: { timeout: cluster.connectTimeoutMs, noDelay: true },
-      keepAliveTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
-      keepAliveMaxTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
-      // The proxy's own route timeouts govern; undici's would fire first and mis-attribute the failure.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      allowH2: h2c,
-      useH2c: h2c,
-      pipelining: 1,
-      maxRequestsPerClient: cluster.maxRequestsPerConnection,
-    } as Pool.Options);
+    this.pool = new Pool(
+      `http://${table.address.includes(':') ? `[${table.address}]` : table.address}:${table.port}`,
+      {
+        // undici's Pool builds its connector from `connect`, so h2c prior knowledge is requested there.
+        connect: { timeout: cluster.connectTimeoutMs, noDelay: true, ...(h2c ? { useH2c: true } : {}) },
+        keepAliveTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
+        keepAliveMaxTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
+        // The proxy's own route timeouts govern; undici's would fire first and mis-attribute the failure.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        allowH2: h2c,
+        useH2c: h2c,
+        // For HTTP/2, undici reads `pipelining` as the streams it multiplexes on one connection.
+        pipelining: h2c ? 100 : 1,
+        maxRequestsPerClient: cluster.maxRequestsPerConnection,
+      } as Pool.Options,
+    );
   }
 
   close(): Promise<void> {

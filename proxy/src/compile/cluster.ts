@@ -21,33 +21,50 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
   const la = obj(c.load_assignment);
   arr(la.endpoints).forEach((locality, li) => {
     arr(locality.lb_endpoints).forEach((lb, ei) => {
-      const epPath = joinPath(joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'lb_endpoints'), ei);
+      const epPath = joinPath(
+        joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'lb_endpoints'),
+        ei,
+      );
       const endpoint = obj(lb.endpoint);
       const sa = obj(obj(endpoint.address).socket_address);
       const address = String(sa.address ?? '');
-      const port = optionalUint(sa.port_value, joinPath(epPath, 'endpoint.address.socket_address.port_value'), 0);
-      if (!address) throw new ConfigError(joinPath(epPath, 'endpoint.address.socket_address.address'), 'endpoint needs an address');
+      const port = optionalUint(
+        sa.port_value,
+        joinPath(epPath, 'endpoint.address.socket_address.port_value'),
+        0,
+      );
+      if (!address)
+        throw new ConfigError(
+          joinPath(epPath, 'endpoint.address.socket_address.address'),
+          'endpoint needs an address',
+        );
       if (port < 1 || port > 65535) {
-        throw new ConfigError(joinPath(epPath, 'endpoint.address.socket_address.port_value'), `port ${port} out of range 1-65535`);
+        throw new ConfigError(
+          joinPath(epPath, 'endpoint.address.socket_address.port_value'),
+          `port ${port} out of range 1-65535`,
+        );
       }
       const weight = optionalUint(lb.load_balancing_weight, joinPath(epPath, 'load_balancing_weight'), 1);
-      if (weight < 1) throw new ConfigError(joinPath(epPath, 'load_balancing_weight'), 'weight must be at least 1');
+      if (weight < 1)
+        throw new ConfigError(joinPath(epPath, 'load_balancing_weight'), 'weight must be at least 1');
       const id = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-      const hostname = typeof endpoint.hostname === 'string' && endpoint.hostname ? endpoint.hostname : undefined;
+      const hostname =
+        typeof endpoint.hostname === 'string' && endpoint.hostname ? endpoint.hostname : undefined;
       endpoints.push(hostname ? { address, port, id, weight, hostname } : { address, port, id, weight });
     });
   });
   let protocol: 'h1' | 'h2c' = c.http2_protocol_options !== undefined ? 'h2c' : 'h1';
-  let idleTimeoutMs: number | undefined;
-  let maxRequestsPerConnection: number | undefined;
   const options = obj(obj(c.typed_extension_protocol_options)[HTTP_OPTIONS_KEY]);
   const optionsPath = joinPath(path, `typed_extension_protocol_options.${HTTP_OPTIONS_KEY}`);
   const explicit = obj(options.explicit_http_config);
   if (explicit.http2_protocol_options !== undefined) protocol = 'h2c';
   else if (explicit.http_protocol_options !== undefined) protocol = 'h1';
   const common = obj(options.common_http_protocol_options);
-  idleTimeoutMs = optionalDurationMs(common.idle_timeout, joinPath(optionsPath, 'common_http_protocol_options.idle_timeout'));
-  maxRequestsPerConnection = optionalUint(
+  const idleTimeoutMs = optionalDurationMs(
+    common.idle_timeout,
+    joinPath(optionsPath, 'common_http_protocol_options.idle_timeout'),
+  );
+  const maxRequestsPerConnection = optionalUint(
     common.max_requests_per_connection,
     joinPath(optionsPath, 'common_http_protocol_options.max_requests_per_connection'),
   );
@@ -55,6 +72,7 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
   const connectTimeoutMs = optionalDurationMs(c.connect_timeout, joinPath(path, 'connect_timeout'), 5000);
   const table: ClusterTable = { name, endpoints, connectTimeoutMs, protocol };
   if (idleTimeoutMs !== undefined) Object.assign(table, { idleTimeoutMs });
-  if (maxRequestsPerConnection !== undefined && maxRequestsPerConnection > 0) Object.assign(table, { maxRequestsPerConnection });
+  if (maxRequestsPerConnection !== undefined && maxRequestsPerConnection > 0)
+    Object.assign(table, { maxRequestsPerConnection });
   return table;
 }

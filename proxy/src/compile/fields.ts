@@ -26,7 +26,8 @@ export function list(value: unknown, path: string): readonly unknown[] {
 /** A string field; absent → `fallback`. */
 export function str(value: unknown, path: string, fallback = ''): string {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'string') throw new ConfigError(path, `expected a string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new ConfigError(path, `expected a string, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -34,7 +35,8 @@ export function str(value: unknown, path: string, fallback = ''): string {
 export function bool(value: unknown, path: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   const raw = isObj(value) && 'value' in value ? value.value : value;
-  if (typeof raw !== 'boolean') throw new ConfigError(path, `expected true or false, got ${JSON.stringify(value)}`);
+  if (typeof raw !== 'boolean')
+    throw new ConfigError(path, `expected true or false, got ${JSON.stringify(value)}`);
   return raw;
 }
 
@@ -56,6 +58,16 @@ export function isSet(value: unknown): boolean {
 /** Exactly one of `names` may be set (a proto oneof); returns the one set, or undefined. */
 export function oneOf(o: Obj, names: readonly string[], path: string): string | undefined {
   const present = names.filter((n) => o[n] !== undefined && o[n] !== null);
+  if (present.length > 1) {
+    throw new ConfigError(joinPath(path, present[1]!), `only one of ${present.join(', ')} may be set`);
+  }
+  return present[0];
+}
+
+/** At most one of `names` may be set to a non-default value (fields that exclude each other without
+ * being a proto oneof, so an explicit default does not count); returns the one set, or undefined. */
+export function onlyOneSet(o: Obj, names: readonly string[], path: string): string | undefined {
+  const present = names.filter((n) => isSet(o[n]));
   if (present.length > 1) {
     throw new ConfigError(joinPath(path, present[1]!), `only one of ${present.join(', ')} may be set`);
   }

@@ -6,7 +6,8 @@ import type { AccessLogTable, FaultTable, HttpConnectionManagerTable, ListenerTa
 import { optionalDurationMs, optionalUint } from './values.ts';
 
 type Obj = Record<string, unknown>;
-const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer';
@@ -30,7 +31,10 @@ export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<
   const port = optionalUint(sa.port_value, joinPath(path, 'address.socket_address.port_value'), 0);
   const chains = arr(l.filter_chains);
   if (chains.length !== 1) {
-    throw new ConfigError(joinPath(path, 'filter_chains'), `expected exactly one filter chain, got ${chains.length}`);
+    throw new ConfigError(
+      joinPath(path, 'filter_chains'),
+      `expected exactly one filter chain, got ${chains.length}`,
+    );
   }
   const filters = arr(chains[0]!.filters);
   const hcmIndex = filters.findIndex((f) => obj(f.typed_config)['@type'] === HCM_TYPE);
@@ -40,14 +44,24 @@ export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<
       'expected one envoy.filters.network.http_connection_manager filter',
     );
   }
-  const bufferLimit = optionalUint(l.per_connection_buffer_limit_bytes, joinPath(path, 'per_connection_buffer_limit_bytes'), DEFAULT_BUFFER_LIMIT);
+  const bufferLimit = optionalUint(
+    l.per_connection_buffer_limit_bytes,
+    joinPath(path, 'per_connection_buffer_limit_bytes'),
+    DEFAULT_BUFFER_LIMIT,
+  );
   const hcmPath = joinPath(path, `filter_chains[0].filters[${hcmIndex}].typed_config`);
   const http = compileHcm(obj(filters[hcmIndex]!.typed_config), hcmPath, bufferLimit, clusterNames);
   return { name, address, port, http, perConnectionBufferLimitBytes: bufferLimit };
 }
 
-function compileHcm(h: Obj, path: string, bufferLimit: number, clusterNames: ReadonlySet<string>): HttpConnectionManagerTable {
-  if (h.route_config === undefined) throw new ConfigError(joinPath(path, 'route_config'), 'an inline route_config is required');
+function compileHcm(
+  h: Obj,
+  path: string,
+  bufferLimit: number,
+  clusterNames: ReadonlySet<string>,
+): HttpConnectionManagerTable {
+  if (h.route_config === undefined)
+    throw new ConfigError(joinPath(path, 'route_config'), 'an inline route_config is required');
   const routes = compileRouteConfiguration(obj(h.route_config), joinPath(path, 'route_config'), {
     defaultBufferLimitBytes: bufferLimit,
     clusterNames,
@@ -67,18 +81,27 @@ function compileHcm(h: Obj, path: string, bufferLimit: number, clusterNames: Rea
       faultFilterPresent = true;
       fault = compileFault(typed, joinPath(fPath, 'typed_config'));
     } else if (type === BUFFER_TYPE) {
-      maxRequestBytes = optionalUint(typed.max_request_bytes, joinPath(fPath, 'typed_config.max_request_bytes'), 0);
+      maxRequestBytes = optionalUint(
+        typed.max_request_bytes,
+        joinPath(fPath, 'typed_config.max_request_bytes'),
+        0,
+      );
     } else {
       throw new ConfigError(fPath, `http filter ${String(type ?? f.name)} is not supported`, 'unsupported');
     }
-    if (isLast && type !== ROUTER_TYPE) throw new ConfigError(fPath, 'the last http filter must be envoy.filters.http.router');
+    if (isLast && type !== ROUTER_TYPE)
+      throw new ConfigError(fPath, 'the last http filter must be envoy.filters.http.router');
   });
-  if (filters.length === 0) throw new ConfigError(joinPath(path, 'http_filters'), 'envoy.filters.http.router is required');
+  if (filters.length === 0)
+    throw new ConfigError(joinPath(path, 'http_filters'), 'envoy.filters.http.router is required');
   const accessLogs: AccessLogTable[] = arr(h.access_log).map((log, i) => {
     const typed = obj(log.typed_config);
     if (typed['@type'] === STDOUT_LOG_TYPE) return { path: '/dev/stdout' };
     if (typed['@type'] === FILE_LOG_TYPE && typeof typed.path === 'string') return { path: typed.path };
-    throw new ConfigError(joinPath(joinPath(path, 'access_log'), i), 'expected a FileAccessLog with a path or a StdoutAccessLog');
+    throw new ConfigError(
+      joinPath(joinPath(path, 'access_log'), i),
+      'expected a FileAccessLog with a path or a StdoutAccessLog',
+    );
   });
   const upgrades = new Set<string>();
   for (const u of arr(h.upgrade_configs)) {
@@ -95,9 +118,20 @@ function compileHcm(h: Obj, path: string, bufferLimit: number, clusterNames: Rea
     faultFilterPresent,
     maxRequestBytes,
     maxRequestHeadersKb: optionalUint(h.max_request_headers_kb, joinPath(path, 'max_request_headers_kb'), 60),
-    streamIdleTimeoutMs: optionalDurationMs(h.stream_idle_timeout, joinPath(path, 'stream_idle_timeout'), 300_000),
-    idleTimeoutMs: optionalDurationMs(common.idle_timeout, joinPath(path, 'common_http_protocol_options.idle_timeout'), 3_600_000),
-    http2MaxConcurrentStreams: optionalUint(h2.max_concurrent_streams, joinPath(path, 'http2_protocol_options.max_concurrent_streams')),
+    streamIdleTimeoutMs: optionalDurationMs(
+      h.stream_idle_timeout,
+      joinPath(path, 'stream_idle_timeout'),
+      300_000,
+    ),
+    idleTimeoutMs: optionalDurationMs(
+      common.idle_timeout,
+      joinPath(path, 'common_http_protocol_options.idle_timeout'),
+      3_600_000,
+    ),
+    http2MaxConcurrentStreams: optionalUint(
+      h2.max_concurrent_streams,
+      joinPath(path, 'http2_protocol_options.max_concurrent_streams'),
+    ),
     requestTimeoutMs: optionalDurationMs(h.request_timeout, joinPath(path, 'request_timeout'), 0),
     drainTimeoutMs: optionalDurationMs(h.drain_timeout, joinPath(path, 'drain_timeout'), 5000),
     generateRequestId: h.generate_request_id !== false,

@@ -22,7 +22,8 @@ export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeCon
   arr(sr.clusters).forEach((c, i) => {
     const path = joinPath('static_resources.clusters', i);
     const table = compileCluster(c, path);
-    if (clusters.has(table.name)) throw new ConfigError(joinPath(path, 'name'), `duplicate cluster name "${table.name}"`);
+    if (clusters.has(table.name))
+      throw new ConfigError(joinPath(path, 'name'), `duplicate cluster name "${table.name}"`);
     clusters.set(table.name, table);
   });
   const names = new Set(clusters.keys());
@@ -31,7 +32,8 @@ export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeCon
   arr(sr.listeners).forEach((l, i) => {
     const path = joinPath('static_resources.listeners', i);
     const table = compileListener(l, path, names);
-    if (seen.has(table.name)) throw new ConfigError(joinPath(path, 'name'), `duplicate listener name "${table.name}"`);
+    if (seen.has(table.name))
+      throw new ConfigError(joinPath(path, 'name'), `duplicate listener name "${table.name}"`);
     seen.add(table.name);
     listeners.push(table);
   });

@@ -11,6 +11,8 @@ export interface RequestView {
   readonly authority: string;
   /** `http` or `https` as seen by the proxy (x-forwarded-proto after trust rules). */
   readonly scheme: string;
+  /** Lower-case name; a repeated header's values joined with "," (what Envoy's matchers see). Route
+   * headers matchers may name pseudo-headers (`:method`, `:authority`), so answer those too. */
   header(name: string): string | undefined;
 }
 
@@ -22,6 +24,46 @@ export interface HeaderMutation {
   readonly setIfAbsent: ReadonlyArray<readonly [name: string, value: string]>;
   readonly remove: readonly string[];
   readonly empty: boolean;
+  /** OVERWRITE_IF_EXISTS: replaced only when the header is already present. */
+  readonly overwriteIfExists?: ReadonlyArray<readonly [name: string, value: string]>;
+  /**
+   * Every add/overwrite in Envoy's evaluation order, including values with %COMMAND% formatters
+   * (which the four lists above leave out). Set by compileHeaderMutation; applyHeaderMutation
+   * follows it when present and falls back to the lists for a hand-built mutation.
+   */
+  readonly plan?: HeaderMutationPlan;
+}
+
+/** A %COMMAND% of a header value (Envoy's access-log format syntax), see header-format.ts. */
+export interface HeaderFormatCommand {
+  readonly op: number;
+  /** REQ/RESP: the header, lower-case; `alt` is the `X?Y` fallback header ('' when none). */
+  readonly header: string;
+  readonly alt: string;
+  /** `%CMD:N%` truncation; 0 = none. */
+  readonly maxLen: number;
+}
+
+export type HeaderFormatPart = string | HeaderFormatCommand;
+
+export interface HeaderOp {
+  readonly name: string;
+  /** A literal, or the parts of a value with formatters. */
+  readonly value: string | readonly HeaderFormatPart[];
+  /** OVERWRITE_IF_EXISTS (overwrite list) / ADD_IF_ABSENT (add list). */
+  readonly conditional: boolean;
+  /** keep_empty_value: when false, a formatted value that comes out empty is not added. */
+  readonly keepEmpty: boolean;
+}
+
+export interface HeaderMutationPlan {
+  /** OVERWRITE_IF_EXISTS_OR_ADD and OVERWRITE_IF_EXISTS, applied first, in config order. */
+  readonly overwrite: readonly HeaderOp[];
+  /** APPEND_IF_EXISTS_OR_ADD and ADD_IF_ABSENT, applied after, in config order. */
+  readonly add: readonly HeaderOp[];
+  /** Evaluate every value and condition before changing anything (Envoy's order) because an
+   * earlier op could change what a later one sees; false = the cheaper in-place pass is exact. */
+  readonly snapshot: boolean;
 }
 
 export interface RouteMatcher {
@@ -81,6 +123,8 @@ export interface ForwardAction {
   readonly hostRewriteLiteral?: string;
   readonly autoHostRewrite: boolean;
   readonly mirrors: readonly MirrorPolicyTable[];
+  /** cluster_not_found_response_code: 503 (default), 404 or 500 when the cluster does not exist. */
+  readonly clusterNotFoundStatus?: number;
 }
 
 export interface RedirectAction {
@@ -117,7 +161,8 @@ export interface RouteEntry {
   readonly responseHeaders: HeaderMutation;
   /** Per-route `typed_per_filter_config` for envoy.filters.http.fault (most specific already resolved). */
   readonly fault?: FaultTable;
-  /** Retry/mirror buffer cap for this route (route > virtual host > listener default). */
+  /** Retry/mirror buffer cap for this route (route > virtual host > listener default), never above
+   * the listener's per_connection_buffer_limit_bytes, as Envoy documents. */
   readonly bufferLimitBytes: number;
 }
 
@@ -146,6 +191,9 @@ export interface FaultTable {
     readonly fromHeader: boolean;
     readonly fraction: number;
     /** percentage can be overridden by x-envoy-fault-delay-request-percentage when from headers */
+    /** The configured percentage's denominator (100, 10000 or 1000000): the header's value is a
+     * numerator over it, capped at `fraction`. */
+    readonly denominator?: number;
   };
   readonly abort?: {
     readonly httpStatus?: number;
@@ -153,6 +201,8 @@ export interface FaultTable {
     /** header_abort: status from `x-envoy-fault-abort-request` / `x-envoy-fault-abort-grpc-request` */
     readonly fromHeader: boolean;
     readonly fraction: number;
+    /** As for delay: denominator for x-envoy-fault-abort-request-percentage. */
+    readonly denominator?: number;
   };
   /** headers the request must match for the fault to apply */
   readonly headers: readonly HeaderMatcherTable[];

@@ -31,7 +31,8 @@ export function optionalDurationMs(value: unknown, path: string, fallback?: numb
 
 /** google.protobuf.UInt32Value / UInt64Value: a plain number, a numeric string, or `{value}`. */
 export function uint(value: unknown, path: string): number {
-  const raw = value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+  const raw =
+    value && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
     throw new ConfigError(path, `expected a non-negative integer, got ${JSON.stringify(value)}`);
@@ -52,7 +53,11 @@ export function fractionalPercent(value: unknown, path: string, fallback = 1): n
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'object') throw new ConfigError(path, 'expected a FractionalPercent object');
   const { numerator = 0, denominator = 'HUNDRED' } = value as { numerator?: unknown; denominator?: unknown };
-  const den = typeof denominator === 'number' ? [100, 10_000, 1_000_000][denominator] : DENOMINATORS[String(denominator)];
-  if (!den) throw new ConfigError(`${path}.denominator`, `unknown denominator ${JSON.stringify(denominator)}`);
+  const den =
+    typeof denominator === 'number'
+      ? [100, 10_000, 1_000_000][denominator]
+      : DENOMINATORS[String(denominator)];
+  if (!den)
+    throw new ConfigError(`${path}.denominator`, `unknown denominator ${JSON.stringify(denominator)}`);
   return Math.min(1, uint(numerator, `${path}.numerator`) / den);
 }

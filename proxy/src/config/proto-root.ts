@@ -110,7 +110,7 @@ export function loadedMessageTypeNames(): string[] {
   return names;
 }
 
-/** Full name of a type without protobufjs's leading dot. */
-export function typeName(type: Type): string {
+/** Full name of a type or enum without protobufjs's leading dot. */
+export function fullNameOf(type: { readonly fullName: string }): string {
   return type.fullName.replace(/^\./, '');
 }

@@ -51,7 +51,7 @@ function decodeInteger(value: unknown, protoType: string, range: readonly [bigin
 }
 
 function article(word: string): string {
-  return /^[aeiou]/i.test(word) ? 'an' : 'a';
+  return /^[aeio]/i.test(word) ? 'an' : 'a'; // "a uint32", "an int64"
 }
 
 function decodeFloat(value: unknown, protoType: string): Decoded {

@@ -4,11 +4,12 @@
 import protobuf, { type Enum, type Field, type Type } from 'protobufjs';
 import { ConfigError, joinMapKey, joinPath } from './errors.ts';
 import { didYouMean, jsonNameOf, snakeCaseOf } from './names.ts';
-import { findMessageType, loadedMessageTypeNames, typeName } from './proto-root.ts';
+import { findMessageType, fullNameOf, loadedMessageTypeNames } from './proto-root.ts';
 import { decodeScalar, describe, isRecord, wellKnownDecoder } from './scalars.ts';
 import {
   elementRules,
   keyRules,
+  MISSING_FIELD,
   messageProblem,
   oneofIsRequired,
   type Rules,
@@ -57,7 +58,7 @@ function fieldIndex(type: Type): Map<string, Field> {
 }
 
 function validateMessage(value: unknown, type: Type, path: string, errors: ConfigError[]): unknown {
-  const fullName = typeName(type);
+  const fullName = fullNameOf(type);
   if (fullName === ANY) return validateAny(value, path, errors);
   const decode = wellKnownDecoder(fullName);
   if (decode) {
@@ -113,7 +114,7 @@ function validateFields(
 }
 
 function unknownField(type: Type, key: string, path: string): ConfigError {
-  const fullName = typeName(type);
+  const fullName = fullNameOf(type);
   const fieldPath = joinMapKey(path, key);
   const names = type.fieldsArray.map((field) => field.name);
   if (key === '@type') {
@@ -191,7 +192,7 @@ function advertisedNames(enumType: Enum): string[] {
 }
 
 function decodeEnum(raw: unknown, enumType: Enum, path: string, errors: ConfigError[]): string | undefined {
-  const enumName = typeName(enumType as unknown as Type);
+  const enumName = fullNameOf(enumType);
   if (typeof raw === 'string' && Object.hasOwn(enumType.values, raw)) return raw;
   if (typeof raw === 'number' && Number.isInteger(raw) && enumType.valuesById[raw] !== undefined) {
     return enumType.valuesById[raw];
@@ -263,7 +264,7 @@ function quoted(names: readonly string[], conjunction: string): string {
 function checkOneofs(type: Type, present: readonly string[], path: string, errors: ConfigError[]): void {
   for (const oneof of type.oneofsArray) {
     const members = present.filter((name) => oneof.oneof.includes(name));
-    const where = `oneof ${oneof.name} in ${typeName(type)}`;
+    const where = `oneof ${oneof.name} in ${fullNameOf(type)}`;
     if (members.length > 1) {
       const problem = `${quoted(members, 'and')} are alternatives (${where}): set only one of them`;
       errors.push(new ConfigError(joinPath(path, members[1]!), problem));
@@ -275,53 +276,70 @@ function checkOneofs(type: Type, present: readonly string[], path: string, error
 
 const SCALAR_DEFAULTS: Record<string, unknown> = { string: '', bytes: '', bool: false };
 
+/** A broken rule as an error: an absent field is reported as missing, a present one with its value. */
+function ruleError(path: string, problem: string, value: unknown, present: boolean): ConfigError {
+  if (present) return new ConfigError(path, `${problem}, got ${describe(value)}`);
+  return new ConfigError(path, problem === MISSING_FIELD ? problem : `${MISSING_FIELD} (${problem})`);
+}
+
 /** protoc-gen-validate rules; an absent scalar is checked as its default value, as Envoy does. */
 function checkRules(field: Field, rules: Rules, value: unknown, path: string, errors: ConfigError[]): void {
   const present = value !== undefined;
   if (field.partOf && !present) return; // rules on a oneof member (or proto3 optional) apply only when set
-  const report = (problem: string | undefined, at = path, got = value) => {
-    if (!problem) return;
-    const detail = present ? `${problem}, got ${describe(got)}` : `required field is missing (${problem})`;
-    errors.push(new ConfigError(at, problem === 'required field is missing' ? problem : detail));
-  };
-  const resolved = field.resolvedType;
-  const enumNumber =
-    resolved instanceof protobuf.Enum ? (name: string) => resolved.values[name] ?? -1 : undefined;
   if (field.map || field.repeated) {
-    const elements: Array<[string, unknown]> = field.map
-      ? Object.entries(isRecord(value) ? value : {}).map(([key, element]) => [joinMapKey(path, key), element])
-      : (Array.isArray(value) ? value : []).map((element, index) => [joinPath(path, index), element]);
-    const size = sizeProblem(rules, elements.length);
-    if (size)
-      errors.push(
-        new ConfigError(
-          path,
-          present ? `${size}, got ${elements.length}` : `required field is missing (${size})`,
-        ),
-      );
-    const perElement = elementRules(rules);
-    if (perElement)
-      for (const [at, element] of elements)
-        report(scalarProblem(perElement, element, enumNumber), at, element);
-    const perKey = keyRules(rules);
-    if (perKey && field.map)
-      for (const key of Object.keys(isRecord(value) ? value : {}))
-        report(scalarProblem(perKey, key), joinMapKey(path, key), key);
-    if (wantsUnique(rules) && new Set(elements.map(([, e]) => JSON.stringify(e))).size < elements.length) {
-      errors.push(new ConfigError(path, 'list elements must be unique'));
-    }
+    checkCollectionRules(field, rules, value, path, errors);
     return;
   }
+  const resolved = field.resolvedType;
+  let problem: string | undefined;
   if (resolved instanceof protobuf.Type) {
-    report(messageProblem(rules, value, present));
     // A wrapper type (UInt32Value...) carries the scalar rules of what it wraps.
-    if (present && !isRecord(value)) report(scalarProblem(rules, value));
-    return;
+    problem =
+      messageProblem(rules, value, present) ??
+      (present && !isRecord(value) ? scalarProblem(rules, value) : undefined);
+  } else if (resolved instanceof protobuf.Enum) {
+    problem = scalarProblem(rules, present ? value : resolved.valuesById[0], enumNumberOf(resolved));
+  } else {
+    problem = scalarProblem(rules, present ? value : (SCALAR_DEFAULTS[field.type] ?? 0));
   }
-  const effective = present
-    ? value
-    : resolved instanceof protobuf.Enum
-      ? resolved.valuesById[0]
-      : (SCALAR_DEFAULTS[field.type] ?? 0);
-  report(scalarProblem(rules, effective, enumNumber));
+  if (problem) errors.push(ruleError(path, problem, value, present));
+}
+
+function enumNumberOf(enumType: Enum): (name: string) => number {
+  return (name) => enumType.values[name] ?? -1;
+}
+
+function checkCollectionRules(
+  field: Field,
+  rules: Rules,
+  value: unknown,
+  path: string,
+  errors: ConfigError[],
+): void {
+  const present = value !== undefined;
+  const entries: Array<[path: string, element: unknown, key: string]> = field.map
+    ? Object.entries(isRecord(value) ? value : {}).map(([key, element]) => [
+        joinMapKey(path, key),
+        element,
+        key,
+      ])
+    : (Array.isArray(value) ? value : []).map((element, index) => [joinPath(path, index), element, '']);
+  const size = sizeProblem(rules, entries.length);
+  if (size) errors.push(ruleError(path, size, entries.length, present));
+  const perElement = elementRules(rules);
+  const perKey = keyRules(rules);
+  const enumNumber =
+    field.resolvedType instanceof protobuf.Enum ? enumNumberOf(field.resolvedType) : undefined;
+  for (const [at, element, key] of entries) {
+    const elementProblem = perElement && scalarProblem(perElement, element, enumNumber);
+    if (elementProblem) errors.push(ruleError(at, elementProblem, element, true));
+    const keyProblem = perKey && field.map && scalarProblem(perKey, key);
+    if (keyProblem) errors.push(ruleError(at, `map key ${keyProblem}`, key, true));
+  }
+  if (
+    wantsUnique(rules) &&
+    new Set(entries.map(([, element]) => JSON.stringify(element))).size < entries.length
+  ) {
+    errors.push(new ConfigError(path, 'list elements must be unique'));
+  }
 }

@@ -3,7 +3,7 @@
 // something different in Weft than in Envoy. Grow these tables as features land.
 import protobuf, { type Field, type Type } from 'protobufjs';
 import { ConfigError, joinMapKey, joinPath } from './errors.ts';
-import { findMessageType, typeName } from './proto-root.ts';
+import { findMessageType, fullNameOf } from './proto-root.ts';
 import { isRecord } from './scalars.ts';
 
 const CORE = 'envoy.config.core.v3';
@@ -224,7 +224,7 @@ export function checkSupported(
 }
 
 function checkMessage(value: unknown, type: Type, path: string, errors: ConfigError[]): void {
-  const owner = typeName(type);
+  const owner = fullNameOf(type);
   if (!isRecord(value) || owner.startsWith('google.protobuf.')) return;
   const supported = SUPPORTED_FIELDS[owner] ?? [];
   for (const [key, fieldValue] of Object.entries(value)) {

@@ -199,6 +199,8 @@ export function scalarProblem(
   return undefined;
 }
 
+export const MISSING_FIELD = 'required field is missing';
+
 /** Rules on a message-typed field: `required` and, for Duration and Any, their value constraints. */
 export function messageProblem(rules: Rules, value: unknown, present: boolean): string | undefined {
   const kinds = ['message', 'duration', 'timestamp', 'any'].map((key) => sub(rules, key));
@@ -211,7 +213,7 @@ export function messageProblem(rules: Rules, value: unknown, present: boolean): 
       (durationRules.const !== undefined && durationSeconds(value) !== durationSeconds(durationRules.const)
         ? `must be ${formatDuration(durationRules.const)}`
         : undefined);
-    if (problem) return `${problem}, got ${formatDuration(value)}`;
+    if (problem) return problem;
   }
   const anyRules = sub(rules, 'any');
   if (anyRules && isRecord(value))

@@ -26,6 +26,7 @@ import {
 import { decideFault } from './fault.ts';
 import { Forwarder } from './forward.ts';
 import { sendLocalReply } from './local-reply.ts';
+import { peerOf } from './peer.ts';
 import { bufferBody } from './request-body.ts';
 import { RF } from './response-flags.ts';
 import { Stream } from './stream.ts';
@@ -100,12 +101,17 @@ export class ConnectionManager {
     if (!info) {
       stats.rqActive--;
       stats.rqByClass[4]!++;
-      sendLocalReply(res, { status: 400, body: 'missing host header', headers: { connection: 'close' } }, false);
+      sendLocalReply(
+        res,
+        { status: 400, body: 'missing host header', headers: { connection: 'close' } },
+        false,
+      );
       return;
     }
-    this.edgeHeaders(req, info);
+    this.edgeHeaders(req, info, http2);
     const s = new Stream(req, res, http2, info, table, stats, this.deps.accessLogs);
     s.armIdleTimeout(table.streamIdleTimeoutMs);
+    if (table.requestTimeoutMs > 0 && bodyPresent) s.armRequestTimeout(table.requestTimeoutMs);
     if (http2 && headerBytes(req) > table.maxRequestHeadersKb * 1024) {
       return s.reply({ status: 431, body: 'request header fields too large' }, RF.DOWNSTREAM_PROTOCOL_ERROR);
     }
@@ -134,54 +140,62 @@ export class ConnectionManager {
     const weighted = action.kind === 'forward' && action.weighted ? pickWeighted(action.weighted) : undefined;
     const clusterName = action.kind === 'forward' ? (weighted?.name ?? action.cluster) : undefined;
 
-    const fault = table.faultFilterPresent ? (weighted?.faultOverride ?? route.fault ?? table.fault) : undefined;
-    let faulted = false;
-    try {
-      if (fault) {
-        const decision = decideFault(fault, info, clusterName, stats);
-        if (decision.delayMs > 0 || decision.abortStatus !== undefined || decision.grpcStatus !== undefined) {
-          faulted = true;
-          stats.faultsActive++;
-        }
-        if (decision.delayMs > 0) {
-          stats.faultDelays++;
-          s.flags |= RF.DELAY_INJECTED;
-          await sleep(decision.delayMs, s);
-          if (s.downstreamClosed) return;
-        }
-        if (decision.abortStatus !== undefined || decision.grpcStatus !== undefined) {
-          stats.faultAborts++;
-          const reply = { status: decision.abortStatus ?? 503, body: 'fault filter abort' };
-          return s.reply(
-            decision.grpcStatus !== undefined ? { ...reply, grpcStatus: decision.grpcStatus } : reply,
-            RF.FAULT_INJECTED,
-          );
-        }
+    const fault = table.faultFilterPresent
+      ? (weighted?.faultOverride ?? route.fault ?? table.fault)
+      : undefined;
+    if (fault) {
+      const decision = decideFault(fault, info, clusterName, stats);
+      if (decision.delayMs > 0 || decision.abortStatus !== undefined || decision.grpcStatus !== undefined) {
+        s.holdFault();
       }
-      const responseMutations = [route.responseHeaders, vhost.responseHeaders, routes.responseHeaders];
-      if (weighted) {
-        if (!weighted.requestHeaders.empty) applyHeaderMutation(weighted.requestHeaders, info.headers);
-        responseMutations.unshift(weighted.responseHeaders);
+      if (decision.delayMs > 0) {
+        stats.faultDelays++;
+        s.flags |= RF.DELAY_INJECTED;
+        await sleep(decision.delayMs, s);
+        if (s.downstreamClosed) return;
       }
-      switch (action.kind) {
-        case 'direct':
-          return this.directResponse(s, action.status, action.body, responseMutations);
-        case 'redirect':
-          return s.reply({ status: action.responseCode, body: '', headers: { location: redirectLocation(action, info, route) } });
-        case 'forward':
-          return await this.forward(s, route, action, clusterName!, weighted?.hostRewriteLiteral, responseMutations, body);
+      if (decision.abortStatus !== undefined || decision.grpcStatus !== undefined) {
+        stats.faultAborts++;
+        const reply = { status: decision.abortStatus ?? 503, body: 'fault filter abort' };
+        return s.reply(
+          decision.grpcStatus !== undefined ? { ...reply, grpcStatus: decision.grpcStatus } : reply,
+          RF.FAULT_INJECTED,
+        );
       }
-    } finally {
-      if (faulted) res.once('close', () => stats.faultsActive--);
+    }
+    const responseMutations = [route.responseHeaders, vhost.responseHeaders, routes.responseHeaders];
+    if (weighted) {
+      if (!weighted.requestHeaders.empty) applyHeaderMutation(weighted.requestHeaders, info.headers);
+      responseMutations.unshift(weighted.responseHeaders);
+    }
+    switch (action.kind) {
+      case 'direct':
+        return this.directResponse(s, action.status, action.body, responseMutations);
+      case 'redirect':
+        return s.reply({
+          status: action.responseCode,
+          body: '',
+          headers: { location: redirectLocation(action, info, route) },
+        });
+      case 'forward':
+        return await this.forward(
+          s,
+          route,
+          action,
+          clusterName!,
+          weighted?.hostRewriteLiteral,
+          responseMutations,
+          body,
+        );
     }
   }
 
   /** x-forwarded-for / x-forwarded-proto as Envoy sets them at the edge (use_remote_address). */
-  private edgeHeaders(req: DownstreamRequest, info: RequestInfo): void {
+  private edgeHeaders(req: DownstreamRequest, info: RequestInfo, http2: boolean): void {
     const table = this.table;
     const headers = info.headers;
     if (table.useRemoteAddress && !table.skipXffAppend) {
-      const addr = req.socket?.remoteAddress;
+      const addr = peerOf(req, http2)?.remoteAddress;
       if (addr) {
         const client = addr.startsWith('::ffff:') ? addr.slice(7) : addr;
         const xff = headers['x-forwarded-for'];
@@ -193,11 +207,18 @@ export class ConnectionManager {
     }
   }
 
-  private directResponse(s: Stream, status: number, body: Buffer | undefined, mutations: readonly HeaderMutation[]): void {
+  private directResponse(
+    s: Stream,
+    status: number,
+    body: Buffer | undefined,
+    mutations: readonly HeaderMutation[],
+  ): void {
     const headers: Headers = {};
     for (const m of mutations) if (!m.empty) applyHeaderMutation(m, headers);
     s.status = status;
-    const out: Record<string, string | string[] | number> = { ...(headers as Record<string, string | string[]>) };
+    const out: Record<string, string | string[] | number> = {
+      ...(headers as Record<string, string | string[]>),
+    };
     if (body && out['content-type'] === undefined) out['content-type'] = 'text/plain';
     out['content-length'] = body ? body.length : 0;
     s.res.writeHead(status, out);
@@ -225,19 +246,30 @@ export class ConnectionManager {
     const hostRewrite = weightedHostRewrite ?? action.hostRewriteLiteral;
     if (hostRewrite !== undefined) headers.host = hostRewrite;
     if (action.timeoutMs > 0) headers['x-envoy-expected-rq-timeout-ms'] = String(action.timeoutMs);
-    const forwarder = new Forwarder(s, route, action, {
-      cluster,
-      path,
-      headers,
-      responseMutations,
-      applyResponseMutation: applyHeaderMutation,
-    }, body);
+    const forwarder = new Forwarder(
+      s,
+      route,
+      action,
+      {
+        cluster,
+        path,
+        headers,
+        responseMutations,
+        applyResponseMutation: applyHeaderMutation,
+      },
+      body,
+    );
     if (action.mirrors.length > 0) this.mirror(action, info, path, forwarder.mirrorBody.bind(forwarder));
     await forwarder.run();
   }
 
   /** Shadow copies: fire and forget, to a host suffixed `-shadow` as Envoy does. Never affects the caller. */
-  private mirror(action: ForwardAction, info: RequestInfo, path: string, body: () => Readable | undefined | null): void {
+  private mirror(
+    action: ForwardAction,
+    info: RequestInfo,
+    path: string,
+    body: () => Readable | undefined | null,
+  ): void {
     for (const policy of action.mirrors) {
       if (policy.fraction < 1 && Math.random() >= policy.fraction) continue;
       const endpoint = this.deps.clusters.get(policy.cluster)?.pick();
@@ -246,7 +278,10 @@ export class ConnectionManager {
       if (shadowBody === null) continue;
       const host = String(info.headers.host ?? info.authority);
       const colon = host.lastIndexOf(':');
-      const shadowHost = colon > host.lastIndexOf(']') ? `${host.slice(0, colon)}-shadow${host.slice(colon)}` : `${host}-shadow`;
+      const shadowHost =
+        colon > host.lastIndexOf(']')
+          ? `${host.slice(0, colon)}-shadow${host.slice(colon)}`
+          : `${host}-shadow`;
       endpoint.pool
         .request({
           method: info.method as 'GET',
@@ -308,7 +343,10 @@ function redirectLocation(action: RedirectAction, info: RequestInfo, route: Rout
   }
   let path = info.path;
   if (action.pathRedirect !== undefined) {
-    path = action.pathRedirect.includes('?') || action.stripQuery ? action.pathRedirect : action.pathRedirect + splitQuery(info.path)[1];
+    path =
+      action.pathRedirect.includes('?') || action.stripQuery
+        ? action.pathRedirect
+        : action.pathRedirect + splitQuery(info.path)[1];
   } else path = rewritePath(action, route, info.path);
   if (action.stripQuery) path = splitQuery(path)[0];
   return `${scheme}://${host}${path}`;

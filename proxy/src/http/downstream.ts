@@ -12,7 +12,15 @@ export type Headers = Record<string, string | string[] | undefined>;
  * Headers that describe one hop and never cross the proxy (RFC 9110 §7.6.1), plus `expect`, which
  * the node:http server has already answered. `te: trailers` is kept separately for gRPC.
  */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'expect'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'expect',
+];
 
 export class RequestInfo implements RequestView {
   method: string;
@@ -42,6 +50,8 @@ export class RequestInfo implements RequestView {
  */
 export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo | undefined {
   const headers = req.headers as IncomingHttpHeaders & Headers;
+  // read before the pseudo-headers go: node's HTTP/2 request getters read them from `headers`
+  const method = req.method ?? 'GET';
   let path = req.url ?? '/';
   let authority: string | undefined;
   let scheme = 'http';
@@ -56,20 +66,22 @@ export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo
       const afterScheme = path.indexOf('//') + 2;
       const slash = path.indexOf('/', afterScheme);
       const query = path.indexOf('?', afterScheme);
-      const end = slash === -1 ? (query === -1 ? path.length : query) : query === -1 ? slash : Math.min(slash, query);
+      const end =
+        slash === -1 ? (query === -1 ? path.length : query) : query === -1 ? slash : Math.min(slash, query);
       authority = path.slice(afterScheme, end);
       scheme = path.slice(0, afterScheme - 3);
-      path = end === path.length ? '/' : path.charCodeAt(end) === 63 ? `/${path.slice(end)}` : path.slice(end);
+      path =
+        end === path.length ? '/' : path.charCodeAt(end) === 63 ? `/${path.slice(end)}` : path.slice(end);
     }
   }
   if (!authority) return undefined;
   const te = headers.te;
+  const connection = headers.connection;
+  if (typeof connection === 'string') dropConnectionTokens(headers, connection);
   for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
-  const connection = (req as IncomingMessage).headers?.connection;
-  if (!http2 && typeof connection === 'string') dropConnectionTokens(headers, connection);
   if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = 'trailers';
   headers.host = authority;
-  return new RequestInfo(req.method ?? 'GET', path, authority, scheme, headers);
+  return new RequestInfo(method, path, authority, scheme, headers);
 }
 
 function dropConnectionTokens(headers: Headers, connection: string): void {

@@ -25,8 +25,17 @@ export interface ForwardTarget {
 }
 
 type AttemptOutcome =
-  | { readonly ok: true; readonly response: Dispatcher.ResponseData; readonly endpoint: Endpoint; readonly startedAt: number }
-  | { readonly ok: false; readonly failure: AttemptFailure | 'timeout' | 'aborted'; readonly endpoint: Endpoint };
+  | {
+      readonly ok: true;
+      readonly response: Dispatcher.ResponseData;
+      readonly endpoint: Endpoint;
+      readonly startedAt: number;
+    }
+  | {
+      readonly ok: false;
+      readonly failure: AttemptFailure | 'timeout' | 'aborted';
+      readonly endpoint: Endpoint;
+    };
 
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
@@ -53,11 +62,20 @@ const FAILURE_FLAGS: Record<AttemptFailure, number> = {
 };
 
 const FAILURE_BODIES: Record<AttemptFailure, string> = {
-  'connect-failure': 'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
+  'connect-failure':
+    'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
   reset: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
-  'refused-stream': 'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset',
+  'refused-stream':
+    'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset',
   'per-try-timeout': 'upstream request timeout',
 };
+
+const ignore = () => {};
+
+/** Drops a response we will not relay; reading it out lets undici keep the connection. */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.dump({ limit: 64 * 1024 }).catch(ignore);
+}
 
 /** Parsed once per request only when the header is present. */
 function requestRetriableCodes(headers: Headers): ReadonlySet<number> | undefined {
@@ -79,7 +97,7 @@ export class Forwarder {
 
   constructor(
     private readonly s: Stream,
-    private readonly route: RouteEntry,
+    route: RouteEntry,
     private readonly action: ForwardAction,
     private readonly target: ForwardTarget,
     /** The request body as it arrives (the downstream request, or what a buffering filter kept). */
@@ -145,16 +163,17 @@ export class Forwarder {
       const body = this.body ? this.body.reader() : this.directBody;
       const outcome = await this.attempt(endpoint, body);
       if (s.downstreamClosed) {
-        if (outcome.ok) outcome.response.body.destroy();
+        if (outcome.ok) discard(outcome.response);
         return this.clearTimers();
       }
       const canRetry = retry < this.maxRetries && (!this.body || this.body.replayable) && !this.timedOut;
       if (outcome.ok) {
         const { response } = outcome;
         const retriable =
-          this.policy !== undefined && retriableResponse(this.policy, response.statusCode, response.headers, codes);
+          this.policy !== undefined &&
+          retriableResponse(this.policy, response.statusCode, response.headers, codes);
         if (retriable && canRetry) {
-          response.body.destroy();
+          discard(response);
           if (!(await this.backoff(retry + 1))) return this.timeoutReply();
           continue;
         }
@@ -286,7 +305,7 @@ export class Forwarder {
       this.clearTimers();
     };
     if (s.downstreamClosed) {
-      upstream.destroy();
+      discard(response);
       return done();
     }
     s.onAbort = () => upstream.destroy(new Error('downstream closed'));
@@ -302,7 +321,11 @@ export class Forwarder {
     upstream.once('end', () => {
       done();
       const trailers = response.trailers;
-      if (trailers && Object.keys(trailers).length > 0 && (s.http2 || (res as ServerResponse).chunkedEncoding)) {
+      if (
+        trailers &&
+        Object.keys(trailers).length > 0 &&
+        (s.http2 || (res as ServerResponse).chunkedEncoding)
+      ) {
         res.addTrailers(trailers as Record<string, string>);
       }
       res.end();

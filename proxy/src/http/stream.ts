@@ -6,6 +6,7 @@ import { countResponse, type HttpStats } from '../metrics/stats.ts';
 import type { AccessLogEntry, AccessLogger } from './access-log.ts';
 import type { DownstreamRequest, DownstreamResponse, RequestInfo } from './downstream.ts';
 import { isGrpcRequest, type LocalReply, sendLocalReply } from './local-reply.ts';
+import { peerOf } from './peer.ts';
 import { RF } from './response-flags.ts';
 
 export class Stream {
@@ -27,6 +28,8 @@ export class Stream {
   /** Aborts whatever the stream is waiting on (upstream attempt, fault delay, back-off). */
   onAbort: ((reason: 'downstream' | 'idle') => void) | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Counted in the fault filter's active faults until the stream ends (max_active_faults). */
+  private faultHeld = false;
   private finished = false;
 
   constructor(
@@ -41,7 +44,11 @@ export class Stream {
     this.grpc = isGrpcRequest(info.header('content-type'));
     const headers = info.headers;
     const existing = headers['x-request-id'];
-    if (typeof existing === 'string' && existing !== '' && (hcm.preserveExternalRequestId || !hcm.useRemoteAddress)) {
+    if (
+      typeof existing === 'string' &&
+      existing !== '' &&
+      (hcm.preserveExternalRequestId || !hcm.useRemoteAddress)
+    ) {
       this.requestId = existing;
     } else if (hcm.generateRequestId) {
       this.requestId = randomUUID();
@@ -54,6 +61,22 @@ export class Stream {
   armIdleTimeout(ms: number): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = ms > 0 ? setTimeout(() => this.onIdle(), ms) : undefined;
+  }
+
+  /** HCM request_timeout: the whole request must arrive within `ms`, else 408. */
+  armRequestTimeout(ms: number): void {
+    const timer = setTimeout(() => {
+      if (this.onAbort) this.onAbort('idle');
+      if (!this.res.headersSent) this.reply({ status: 408, body: 'request timeout' });
+      else this.res.destroy();
+    }, ms);
+    this.req.once('end', () => clearTimeout(timer));
+    this.res.once('close', () => clearTimeout(timer));
+  }
+
+  holdFault(): void {
+    this.faultHeld = true;
+    this.stats.faultsActive++;
   }
 
   touch(): void {
@@ -89,6 +112,7 @@ export class Stream {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const stats = this.stats;
     stats.rqActive--;
+    if (this.faultHeld) stats.faultsActive--;
     countResponse(stats, this.status, this.flags);
     if (this.accessLogs.length > 0) {
       const entry = this.logEntry();
@@ -113,17 +137,16 @@ export class Stream {
       upstream_cluster: this.upstreamCluster,
       route_name: this.routeName,
       request_id: this.requestId,
-      downstream_remote_address: remoteAddress(this.req),
+      downstream_remote_address: remoteAddress(this.req, this.http2),
       user_agent: info.header('user-agent'),
       x_forwarded_for: info.header('x-forwarded-for'),
       attempts: this.attempts,
     };
   }
-
 }
 
-export function remoteAddress(req: DownstreamRequest): string {
-  const socket = req.socket;
-  const addr = socket?.remoteAddress ?? '';
-  return addr.includes(':') ? `[${addr}]:${socket?.remotePort}` : `${addr}:${socket?.remotePort}`;
+export function remoteAddress(req: DownstreamRequest, http2: boolean): string {
+  const peer = peerOf(req, http2);
+  const addr = peer?.remoteAddress ?? '';
+  return addr.includes(':') ? `[${addr}]:${peer?.remotePort}` : `${addr}:${peer?.remotePort}`;
 }

@@ -10,7 +10,12 @@ function refuse(socket: net.Socket, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
 }
 
-export function handleUpgrade(manager: ConnectionManager, req: IncomingMessage, socket: net.Socket, head: Buffer): void {
+export function handleUpgrade(
+  manager: ConnectionManager,
+  req: IncomingMessage,
+  socket: net.Socket,
+  head: Buffer,
+): void {
   socket.on('error', () => socket.destroy());
   const table = manager.table;
   const upgrade = String(req.headers.upgrade ?? '').toLowerCase();

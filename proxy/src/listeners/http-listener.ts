@@ -8,8 +8,10 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ListenerTable } from '../compile/types.ts';
 import type { ConnectionManager } from '../http/connection-manager.ts';
+import { registerSessionPeer } from '../http/peer.ts';
 import { handleUpgrade } from '../http/upgrade.ts';
 import type { HttpStats } from '../metrics/stats.ts';
+import { ReplaySocket } from './replay-socket.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const SNIFF_TIMEOUT_MS = 10_000;
@@ -26,6 +28,8 @@ export class HttpListener {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
   private draining = false;
+  /** The raw socket of the HTTP/2 connection being handed over ('session' fires synchronously). */
+  private handingOver: net.Socket | undefined;
 
   constructor(
     readonly table: ListenerTable,
@@ -66,6 +70,7 @@ export class HttpListener {
       (req, res) => this.manager.handle(req, res, true),
     );
     this.h2.on('session', (session) => {
+      if (this.handingOver) registerSessionPeer(session, this.handingOver);
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
       if (this.draining) session.close();
@@ -103,15 +108,21 @@ export class HttpListener {
     socket.on('error', () => socket.destroy());
     const codec = this.table.http.codec;
     if (codec === 'h1') return void this.h1.emit('connection', socket);
-    if (codec === 'h2') return void this.h2.emit('connection', socket);
     const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
       socket.pause();
-      socket.unshift(chunk);
       const n = Math.min(chunk.length, H2_PREFACE.length);
-      const h2 = n >= 4 && chunk.compare(H2_PREFACE, 0, n, 0, n) === 0;
-      (h2 ? this.h2 : this.h1).emit('connection', socket);
+      const h2 =
+        codec === 'h2' || (codec === 'auto' && n >= 4 && chunk.compare(H2_PREFACE, 0, n, 0, n) === 0);
+      if (h2) {
+        this.handingOver = socket;
+        this.h2.emit('connection', new ReplaySocket(socket, chunk));
+        this.handingOver = undefined;
+        return;
+      }
+      socket.unshift(chunk);
+      this.h1.emit('connection', socket);
       socket.resume();
     });
   }

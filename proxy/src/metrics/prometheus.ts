@@ -46,7 +46,11 @@ export function renderPrometheus(src: PrometheusSources): string {
     out.sample('envoy_http_downstream_rq_active', base, s.rqActive);
     out.metric('envoy_http_downstream_rq_xx', 'counter', 'Downstream responses by status class');
     CLASSES.forEach((cls, i) => {
-      out.sample('envoy_http_downstream_rq_xx', { ...base, envoy_response_code_class: cls }, s.rqByClass[i + 1]!);
+      out.sample(
+        'envoy_http_downstream_rq_xx',
+        { ...base, envoy_response_code_class: cls },
+        s.rqByClass[i + 1]!,
+      );
     });
     out.metric('envoy_http_downstream_rq_http1_total', 'counter', 'HTTP/1.1 requests');
     out.sample('envoy_http_downstream_rq_http1_total', base, s.rqHttp1);
@@ -66,7 +70,11 @@ export function renderPrometheus(src: PrometheusSources): string {
     out.sample('envoy_http_fault_aborts_injected', base, s.faultAborts);
     out.metric('envoy_http_fault_active_faults', 'gauge', 'Faults in progress');
     out.sample('envoy_http_fault_active_faults', base, s.faultsActive);
-    out.metric('envoy_http_fault_faults_overflow', 'counter', 'Faults skipped because max_active_faults was reached');
+    out.metric(
+      'envoy_http_fault_faults_overflow',
+      'counter',
+      'Faults skipped because max_active_faults was reached',
+    );
     out.sample('envoy_http_fault_faults_overflow', base, s.faultsOverflow);
     out.metric('weft_http_downstream_rq_response_flags_total', 'counter', 'Responses by Envoy response flag');
     for (const [flag, count] of s.flags) {
@@ -79,10 +87,25 @@ export function renderPrometheus(src: PrometheusSources): string {
       ['envoy_cluster_upstream_rq_total', 'Upstream requests (attempts)', s.rqTotal, 'counter'],
       ['envoy_cluster_upstream_rq_active', 'Upstream requests in flight', s.rqActive, 'gauge'],
       ['envoy_cluster_upstream_rq_retry', 'Retries', s.rqRetry, 'counter'],
-      ['envoy_cluster_upstream_rq_retry_success', 'Requests that succeeded after a retry', s.rqRetrySuccess, 'counter'],
-      ['envoy_cluster_upstream_rq_retry_limit_exceeded', 'Requests whose retries ran out', s.rqRetryLimitExceeded, 'counter'],
+      [
+        'envoy_cluster_upstream_rq_retry_success',
+        'Requests that succeeded after a retry',
+        s.rqRetrySuccess,
+        'counter',
+      ],
+      [
+        'envoy_cluster_upstream_rq_retry_limit_exceeded',
+        'Requests whose retries ran out',
+        s.rqRetryLimitExceeded,
+        'counter',
+      ],
       ['envoy_cluster_upstream_rq_timeout', 'Requests that hit the route timeout', s.rqTimeout, 'counter'],
-      ['envoy_cluster_upstream_rq_per_try_timeout', 'Attempts that hit the per-try timeout', s.rqPerTryTimeout, 'counter'],
+      [
+        'envoy_cluster_upstream_rq_per_try_timeout',
+        'Attempts that hit the per-try timeout',
+        s.rqPerTryTimeout,
+        'counter',
+      ],
       ['envoy_cluster_upstream_cx_connect_fail', 'Failed upstream connections', s.cxConnectFail, 'counter'],
       ['envoy_cluster_membership_total', 'Endpoints in the cluster', membership.total, 'gauge'],
     ];
@@ -92,7 +115,11 @@ export function renderPrometheus(src: PrometheusSources): string {
     }
     out.metric('envoy_cluster_upstream_rq_xx', 'counter', 'Upstream responses by status class');
     CLASSES.forEach((cls, i) => {
-      out.sample('envoy_cluster_upstream_rq_xx', { ...base, envoy_response_code_class: cls }, s.rqByClass[i + 1]!);
+      out.sample(
+        'envoy_cluster_upstream_rq_xx',
+        { ...base, envoy_response_code_class: cls },
+        s.rqByClass[i + 1]!,
+      );
     });
     out.metric('envoy_cluster_upstream_rq_time', 'histogram', 'Upstream request time in milliseconds');
     let cumulative = 0;
