@@ -62,7 +62,10 @@ export class Endpoint {
   }
 }
 
-/** The identity of a pool: two configs that agree on it can share connections. */
+/**
+ * The identity of a host and its pool across config versions. Hosts belong to one cluster, as in
+ * Envoy: their stats, health and weight are the cluster's view of the address.
+ */
 export function poolKey(cluster: ClusterTable, ep: EndpointTable): string {
-  return `${cluster.protocol}|${cluster.connectTimeoutMs}|${cluster.idleTimeoutMs ?? ''}|${cluster.maxRequestsPerConnection ?? ''}|${ep.address}|${ep.port}`;
+  return `${cluster.name}|${ep.hostname ?? ''}|${cluster.protocol}|${cluster.connectTimeoutMs}|${cluster.idleTimeoutMs ?? ''}|${cluster.maxRequestsPerConnection ?? ''}|${ep.address}|${ep.port}`;
 }

@@ -109,7 +109,12 @@ export function compileHeaderMutation(
     ...lists,
     remove: removeNames,
     empty: false,
-    plan: { overwrite, add: added, snapshot: needsSnapshot(overwrite, added) },
+    plan: {
+      overwrite,
+      add: added,
+      snapshot: needsSnapshot(overwrite, added),
+      needsContext: [...overwrite, ...added].some((op) => typeof op.value !== 'string'),
+    },
   };
 }
 

@@ -57,6 +57,8 @@ export interface HeaderOp {
 }
 
 export interface HeaderMutationPlan {
+  /** Some value uses %FORMATTERS%: the caller must pass a HeaderFormatContext. */
+  readonly needsContext: boolean;
   /** OVERWRITE_IF_EXISTS_OR_ADD and OVERWRITE_IF_EXISTS, applied first, in config order. */
   readonly overwrite: readonly HeaderOp[];
   /** APPEND_IF_EXISTS_OR_ADD and ADD_IF_ABSENT, applied after, in config order. */

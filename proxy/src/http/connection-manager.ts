@@ -3,7 +3,6 @@
 // route action (direct response, redirect, or the router forwarding upstream).
 import { type Readable, Transform } from 'node:stream';
 import type { Cluster } from '../cluster/cluster.ts';
-import { applyHeaderMutation } from '../compile/headers.ts';
 import type {
   ForwardAction,
   HeaderMutation,
@@ -120,7 +119,9 @@ export class ConnectionManager {
     if (!vhost || !route) return s.reply({ status: 404, body: '' }, RF.NO_ROUTE);
     s.routeName = route.name;
     const routes = table.routes;
-    applyRequestMutations(info.headers, route.requestHeaders, vhost.requestHeaders, routes.requestHeaders);
+    s.mutate(route.requestHeaders, info.headers);
+    s.mutate(vhost.requestHeaders, info.headers);
+    s.mutate(routes.requestHeaders, info.headers);
     if (route.action.kind === 'forward' && route.action.idleTimeoutMs !== undefined) {
       s.armIdleTimeout(route.action.idleTimeoutMs);
     }
@@ -165,7 +166,7 @@ export class ConnectionManager {
     }
     const responseMutations = [route.responseHeaders, vhost.responseHeaders, routes.responseHeaders];
     if (weighted) {
-      if (!weighted.requestHeaders.empty) applyHeaderMutation(weighted.requestHeaders, info.headers);
+      s.mutate(weighted.requestHeaders, info.headers);
       responseMutations.unshift(weighted.responseHeaders);
     }
     switch (action.kind) {
@@ -214,7 +215,7 @@ export class ConnectionManager {
     mutations: readonly HeaderMutation[],
   ): void {
     const headers: Headers = {};
-    for (const m of mutations) if (!m.empty) applyHeaderMutation(m, headers);
+    for (const m of mutations) s.mutate(m, headers, headers);
     s.status = status;
     const out: Record<string, string | string[] | number> = {
       ...(headers as Record<string, string | string[]>),
@@ -255,7 +256,6 @@ export class ConnectionManager {
         path,
         headers,
         responseMutations,
-        applyResponseMutation: applyHeaderMutation,
       },
       body,
     );
@@ -298,10 +298,6 @@ export class ConnectionManager {
 function findRoute(vhost: VirtualHostTable, info: RequestInfo): RouteEntry | undefined {
   for (const route of vhost.routes) if (route.match.matches(info)) return route;
   return undefined;
-}
-
-function applyRequestMutations(headers: Headers, ...mutations: HeaderMutation[]): void {
-  for (const m of mutations) if (!m.empty) applyHeaderMutation(m, headers);
 }
 
 function splitQuery(path: string): [string, string] {

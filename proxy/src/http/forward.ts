@@ -14,6 +14,7 @@ import { ReplayableBody } from './replay-body.ts';
 import { RF } from './response-flags.ts';
 import { type AttemptFailure, backoffMs, retriableFailure, retriableResponse } from './retry.ts';
 import type { Stream } from './stream.ts';
+import { UpstreamAttempt } from './upstream-attempt.ts';
 
 export interface ForwardTarget {
   readonly cluster: Cluster;
@@ -21,21 +22,29 @@ export interface ForwardTarget {
   readonly headers: Headers;
   /** Response header mutations, most specific first (weighted cluster, route, virtual host, route config). */
   readonly responseMutations: readonly HeaderMutation[];
-  readonly applyResponseMutation: (m: HeaderMutation, headers: Headers) => void;
+}
+
+interface AttemptSuccess {
+  readonly ok: true;
+  readonly upstream: UpstreamAttempt;
+  readonly endpoint: Endpoint;
+  readonly startedAt: number;
+  /** Still running: the per-try timeout covers the whole attempt, body included. */
+  readonly perTryTimer: NodeJS.Timeout | undefined;
 }
 
 type AttemptOutcome =
-  | {
-      readonly ok: true;
-      readonly response: Dispatcher.ResponseData;
-      readonly endpoint: Endpoint;
-      readonly startedAt: number;
-    }
+  | AttemptSuccess
   | {
       readonly ok: false;
       readonly failure: AttemptFailure | 'timeout' | 'aborted';
       readonly endpoint: Endpoint;
     };
+
+// Abort reasons, compared by identity to tell why an attempt ended.
+const ROUTE_TIMEOUT = new Error('upstream request timeout');
+const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
+const DOWNSTREAM_CLOSED = new Error('downstream closed');
 
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',
@@ -70,13 +79,6 @@ const FAILURE_BODIES: Record<AttemptFailure, string> = {
   'per-try-timeout': 'upstream request timeout',
 };
 
-const ignore = () => {};
-
-/** Drops a response we will not relay; reading it out lets undici keep the connection. */
-function discard(response: Dispatcher.ResponseData): void {
-  response.body.dump({ limit: 64 * 1024 }).catch(ignore);
-}
-
 /** Parsed once per request only when the header is present. */
 function requestRetriableCodes(headers: Headers): ReadonlySet<number> | undefined {
   const raw = headers['x-envoy-retriable-status-codes'];
@@ -90,7 +92,7 @@ export class Forwarder {
   private readonly body: ReplayableBody | undefined;
   private readonly directBody: Readable | undefined;
   private tried: Set<Endpoint> | undefined;
-  private current: { abort(): void } | undefined;
+  private current: UpstreamAttempt | undefined;
   private timedOut = false;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private waitCancel: (() => void) | undefined;
@@ -129,14 +131,14 @@ export class Forwarder {
       this.timeoutTimer = setTimeout(() => {
         this.timedOut = true;
         this.cancelWait();
-        this.current?.abort();
+        this.current?.abort(ROUTE_TIMEOUT);
       }, ms);
     }
   }
 
   private abort(_reason: 'downstream' | 'idle'): void {
     this.cancelWait();
-    this.current?.abort();
+    this.current?.abort(DOWNSTREAM_CLOSED);
   }
 
   private cancelWait(): void {
@@ -163,17 +165,17 @@ export class Forwarder {
       const body = this.body ? this.body.reader() : this.directBody;
       const outcome = await this.attempt(endpoint, body);
       if (s.downstreamClosed) {
-        if (outcome.ok) discard(outcome.response);
+        if (outcome.ok) this.release(outcome);
         return this.clearTimers();
       }
       const canRetry = retry < this.maxRetries && (!this.body || this.body.replayable) && !this.timedOut;
       if (outcome.ok) {
-        const { response } = outcome;
+        const { upstream } = outcome;
         const retriable =
           this.policy !== undefined &&
-          retriableResponse(this.policy, response.statusCode, response.headers, codes);
+          retriableResponse(this.policy, upstream.status, upstream.headers, codes);
         if (retriable && canRetry) {
-          discard(response);
+          this.release(outcome);
           if (!(await this.backoff(retry + 1))) return this.timeoutReply();
           continue;
         }
@@ -181,7 +183,7 @@ export class Forwarder {
           cluster.stats.rqRetryLimitExceeded++;
           s.flags |= RF.UPSTREAM_RETRY_LIMIT_EXCEEDED;
         } else if (retry > 0) cluster.stats.rqRetrySuccess++;
-        return this.relay(outcome.response, outcome.endpoint, outcome.startedAt);
+        return this.relay(outcome);
       }
       if (outcome.failure === 'timeout') return this.timeoutReply();
       if (outcome.failure === 'aborted') return this.clearTimers();
@@ -224,8 +226,8 @@ export class Forwarder {
 
   private async attempt(endpoint: Endpoint, body: Readable | undefined): Promise<AttemptOutcome> {
     const { s, target } = this;
-    const controller = new AbortController();
-    this.current = controller;
+    const upstream = new UpstreamAttempt();
+    this.current = upstream;
     s.attempts++;
     s.upstreamHost = endpoint.id;
     const clusterStats = target.cluster.stats;
@@ -239,106 +241,109 @@ export class Forwarder {
       perTry > 0
         ? setTimeout(() => {
             perTryTimedOut = true;
-            controller.abort();
+            upstream.abort(PER_TRY_TIMEOUT);
           }, perTry)
         : undefined;
     if (s.attempts > 1) target.headers['x-envoy-attempt-count'] = String(s.attempts);
     if (this.action.autoHostRewrite) target.headers.host = endpoint.table.hostname ?? endpoint.id;
     const startedAt = performance.now();
-    try {
-      const response = await endpoint.pool.request({
+    endpoint.pool.dispatch(
+      {
         method: s.info.method as Dispatcher.HttpMethod,
         path: target.path,
         headers: target.headers as Record<string, string | string[]>,
         body: body ?? null,
-        signal: controller.signal,
-      });
-      if (perTryTimer) {
-        // The per-try timeout covers the whole attempt; once the response is relayed it resets the stream.
-        response.body.once('close', () => clearTimeout(perTryTimer));
-      }
-      return { ok: true, response, endpoint, startedAt };
-    } catch (err) {
-      if (perTryTimer) clearTimeout(perTryTimer);
-      clusterStats.rqActive--;
-      endpoint.stats.rqActive--;
-      endpoint.stats.rqError++;
-      if (s.downstreamClosed) return { ok: false, failure: 'aborted', endpoint };
-      if (this.timedOut) return { ok: false, failure: 'timeout', endpoint };
-      if (perTryTimedOut) {
-        clusterStats.rqPerTryTimeout++;
-        endpoint.stats.rqTimeout++;
-        return { ok: false, failure: 'per-try-timeout', endpoint };
-      }
-      const failure = classify(err);
-      if (failure === 'connect-failure') {
-        clusterStats.cxConnectFail++;
-        endpoint.stats.cxConnectFail++;
-      }
-      return { ok: false, failure, endpoint };
-    } finally {
-      if (body && this.body) this.body.detach(body);
+      },
+      upstream,
+    );
+    const start = await upstream.started;
+    if (body && this.body) this.body.detach(body);
+    if (start.ok) return { ok: true, upstream, endpoint, startedAt, perTryTimer };
+    if (perTryTimer) clearTimeout(perTryTimer);
+    clusterStats.rqActive--;
+    endpoint.stats.rqActive--;
+    endpoint.stats.rqError++;
+    if (s.downstreamClosed) return { ok: false, failure: 'aborted', endpoint };
+    if (this.timedOut) return { ok: false, failure: 'timeout', endpoint };
+    if (perTryTimedOut) {
+      clusterStats.rqPerTryTimeout++;
+      endpoint.stats.rqTimeout++;
+      return { ok: false, failure: 'per-try-timeout', endpoint };
     }
+    const failure = classify(start.error);
+    if (failure === 'connect-failure') {
+      clusterStats.cxConnectFail++;
+      endpoint.stats.cxConnectFail++;
+    }
+    return { ok: false, failure, endpoint };
   }
 
-  private relay(response: Dispatcher.ResponseData, endpoint: Endpoint, startedAt: number): void {
+  /** Gives up on an attempt whose response will not be relayed. */
+  private release(outcome: AttemptSuccess): void {
+    if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
+    outcome.upstream.discard();
+    this.target.cluster.stats.rqActive--;
+    outcome.endpoint.stats.rqActive--;
+  }
+
+  private relay(outcome: AttemptSuccess): void {
     const { s, target } = this;
+    const { upstream, endpoint, startedAt } = outcome;
     // Both codecs' responses share this surface; node's types just do not say so.
     const res = s.res as ServerResponse;
-    const status = response.statusCode;
+    const status = upstream.status;
     const cls = (status / 100) | 0;
     const clusterStats = target.cluster.stats;
     if (cls >= 1 && cls <= 5) {
       clusterStats.rqByClass[cls]!++;
       endpoint.stats.rqByClass[cls]!++;
     }
-    const headers = response.headers as Headers;
+    const headers = upstream.headers;
     stripResponseHopByHop(headers);
-    for (const m of target.responseMutations) if (!m.empty) target.applyResponseMutation(m, headers);
+    for (const m of target.responseMutations) s.mutate(m, headers, headers, endpoint.id);
     headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - startedAt));
     s.status = status;
-    const upstream = response.body;
+    let finished = false;
     const done = () => {
+      if (finished) return;
+      finished = true;
+      if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
       clusterStats.rqActive--;
       endpoint.stats.rqActive--;
       observeRqTime(clusterStats, performance.now() - startedAt);
       this.clearTimers();
     };
     if (s.downstreamClosed) {
-      discard(response);
+      upstream.discard();
       return done();
     }
-    s.onAbort = () => upstream.destroy(new Error('downstream closed'));
+    s.onAbort = () => upstream.abort(DOWNSTREAM_CLOSED);
     res.writeHead(status, headers as Record<string, string | string[]>);
-    upstream.on('data', (chunk: Buffer) => {
-      s.bytesSent += chunk.length;
-      s.touch();
-      if (!res.write(chunk)) {
-        upstream.pause();
-        res.once('drain', () => upstream.resume());
-      }
+    const onDrain = () => upstream.resume();
+    upstream.relay({
+      data: (chunk) => {
+        s.bytesSent += chunk.length;
+        s.touch();
+        if (res.write(chunk)) return true;
+        res.once('drain', onDrain);
+        return false;
+      },
+      end: (trailers) => {
+        done();
+        if (trailers && (s.http2 || res.chunkedEncoding)) {
+          for (const _ in trailers) {
+            res.addTrailers(trailers as Record<string, string>);
+            break;
+          }
+        }
+        res.end();
+      },
+      error: (err) => {
+        done();
+        if (err === ROUTE_TIMEOUT || err === PER_TRY_TIMEOUT) s.flags |= RF.UPSTREAM_REQUEST_TIMEOUT;
+        else if (err !== DOWNSTREAM_CLOSED) s.flags |= RF.UPSTREAM_RESET;
+        res.destroy();
+      },
     });
-    upstream.once('end', () => {
-      done();
-      const trailers = response.trailers;
-      if (
-        trailers &&
-        Object.keys(trailers).length > 0 &&
-        (s.http2 || (res as ServerResponse).chunkedEncoding)
-      ) {
-        res.addTrailers(trailers as Record<string, string>);
-      }
-      res.end();
-    });
-    upstream.once('error', () => {
-      done();
-      if (this.timedOut) s.flags |= RF.UPSTREAM_REQUEST_TIMEOUT;
-      else if (!s.downstreamClosed) s.flags |= RF.UPSTREAM_RESET;
-      res.destroy();
-    });
-    // The route timeout also bounds the response body: when it fires mid-body, reset the stream.
-    if (this.timeoutTimer) {
-      this.current = { abort: () => upstream.destroy(new Error('upstream request timeout')) };
-    }
   }
 }

@@ -1,10 +1,11 @@
 // Per-request state: one object per downstream request, holding what the access log, the stats and
 // the router need to know about it. Everything the request path decides is recorded here.
 import { randomUUID } from 'node:crypto';
-import type { HttpConnectionManagerTable } from '../compile/types.ts';
+import { applyHeaderMutation } from '../compile/headers.ts';
+import type { HeaderMutation, HttpConnectionManagerTable } from '../compile/types.ts';
 import { countResponse, type HttpStats } from '../metrics/stats.ts';
 import type { AccessLogEntry, AccessLogger } from './access-log.ts';
-import type { DownstreamRequest, DownstreamResponse, RequestInfo } from './downstream.ts';
+import type { DownstreamRequest, DownstreamResponse, Headers, RequestInfo } from './downstream.ts';
 import { isGrpcRequest, type LocalReply, sendLocalReply } from './local-reply.ts';
 import { peerOf } from './peer.ts';
 import { RF } from './response-flags.ts';
@@ -72,6 +73,23 @@ export class Stream {
     }, ms);
     this.req.once('end', () => clearTimeout(timer));
     this.res.once('close', () => clearTimeout(timer));
+  }
+
+  /** Applies a header mutation, giving %FORMATTERS% what they read only when the mutation has any. */
+  mutate(m: HeaderMutation, headers: Headers, responseHeaders?: Headers, upstreamHost?: string): void {
+    if (m.empty) return;
+    if (!m.plan?.needsContext) return applyHeaderMutation(m, headers);
+    const peer = peerOf(this.req, this.http2);
+    const local = this.req.socket;
+    applyHeaderMutation(m, headers, {
+      downstreamRemoteIp: peer?.remoteAddress,
+      downstreamRemotePort: peer?.remotePort,
+      downstreamLocalIp: local?.localAddress,
+      downstreamLocalPort: local?.localPort,
+      protocol: this.http2 ? 'HTTP/2' : `HTTP/${this.req.httpVersion}`,
+      requestHeaders: this.info.headers,
+      ...(responseHeaders ? { responseHeaders, upstreamRemoteAddress: upstreamHost ?? '' } : {}),
+    });
   }
 
   holdFault(): void {
