@@ -78,7 +78,7 @@ export class Cluster {
     let chosen: Endpoint | undefined;
     for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
       chosen = this.nextWeighted();
-      if (!avoid || !avoid.has(chosen)) return chosen;
+      if (!avoid?.has(chosen)) return chosen;
     }
     return chosen;
   }

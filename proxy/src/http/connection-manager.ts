@@ -330,7 +330,7 @@ function redirectLocation(action: RedirectAction, info: RequestInfo, route: Rout
   const colon = host.lastIndexOf(':');
   const hasPort = colon > bracket;
   let bareHost = hasPort ? host.slice(0, colon) : host;
-  if (action.hostRedirect !== undefined && action.hostRedirect.includes(':')) bareHost = action.hostRedirect;
+  if (action.hostRedirect?.includes(':')) bareHost = action.hostRedirect;
   if (action.portRedirect !== undefined) host = `${bareHost}:${action.portRedirect}`;
   else if ((action.httpsRedirect || action.schemeRedirect !== undefined) && hasPort) {
     // Envoy drops an explicit default port (:80 / :443) when the scheme changes, and keeps others.

@@ -19,7 +19,7 @@ export function grpcStatusForHttp(status: number): number {
 }
 
 export function isGrpcRequest(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.startsWith('application/grpc');
+  return contentType?.startsWith('application/grpc') === true;
 }
 
 export interface LocalReply {
