@@ -1,20 +1,6 @@
 import t from 'tap';
+import { expectConfigError } from '../../../test/lib/expect-config-error.ts';
 import { compileFault } from './fault.ts';
-
-interface Matcher {
-  match(found: unknown, wanted: unknown): boolean;
-}
-
-/** Asserts that `fn` throws a ConfigError with these fields (path, problem, kind). */
-function expectConfigError(tt: Matcher, fn: () => unknown, want: Record<string, unknown>): void {
-  let err: unknown = 'nothing was thrown';
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  tt.match(err, { name: 'ConfigError', ...want });
-}
 
 t.test('fixed faults', async (t) => {
   const f = compileFault(

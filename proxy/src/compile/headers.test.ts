@@ -1,4 +1,5 @@
 import t from 'tap';
+import { expectConfigError } from '../../../test/lib/expect-config-error.ts';
 import { parseHeaderFormat } from './header-format.ts';
 import {
   applyHeaderMutation,
@@ -7,21 +8,6 @@ import {
   type HeaderRecord,
 } from './headers.ts';
 import type { HeaderMutation } from './types.ts';
-
-interface Matcher {
-  match(found: unknown, wanted: unknown): boolean;
-}
-
-/** Asserts that `fn` throws a ConfigError with these fields (path, problem, kind). */
-function expectConfigError(tt: Matcher, fn: () => unknown, want: Record<string, unknown>): void {
-  let err: unknown = 'nothing was thrown';
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  tt.match(err, { name: 'ConfigError', ...want });
-}
 
 type Opt = Record<string, unknown>;
 const opt = (key: string, value: string, extra: Opt = {}): Opt => ({ header: { key, value }, ...extra });

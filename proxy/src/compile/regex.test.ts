@@ -1,4 +1,5 @@
 import t from 'tap';
+import { expectConfigError, type Matcher } from '../../../test/lib/expect-config-error.ts';
 import {
   captureGroups,
   compileRe2,
@@ -6,21 +7,6 @@ import {
   compileRegexRewrite,
   translateSubstitution,
 } from './regex.ts';
-
-interface Matcher {
-  match(found: unknown, wanted: unknown): boolean;
-}
-
-/** Asserts that `fn` throws a ConfigError with these fields (path, problem, kind). */
-function expectConfigError(tt: Matcher, fn: () => unknown, want: Record<string, unknown>): void {
-  let err: unknown = 'nothing was thrown';
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  tt.match(err, { name: 'ConfigError', ...want });
-}
 
 function rejects(tt: Matcher, pattern: string, problem: RegExp, kind: 'invalid' | 'unsupported'): void {
   expectConfigError(tt, () => compileRe2(pattern, 'm.safe_regex.regex'), {

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { expectConfigError } from '../../../test/lib/expect-config-error.ts';
 import {
   compileRetryPolicy,
   parseRetryOn,
@@ -17,21 +18,6 @@ import {
   RETRY_ON_RETRIABLE_STATUS_CODES,
   retryOnFlag,
 } from './retry.ts';
-
-interface Matcher {
-  match(found: unknown, wanted: unknown): boolean;
-}
-
-/** Asserts that `fn` throws a ConfigError with these fields (path, problem, kind). */
-function expectConfigError(tt: Matcher, fn: () => unknown, want: Record<string, unknown>): void {
-  let err: unknown = 'nothing was thrown';
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  tt.match(err, { name: 'ConfigError', ...want });
-}
 
 t.test('retry_on parsing', async (t) => {
   t.equal(parseRetryOn('', 'r'), 0);
