@@ -1,32 +1,24 @@
 // envoy.config.cluster.v3.Cluster (STATIC) → ClusterTable.
 import { ConfigError, joinPath } from '../config/errors.ts';
+import { type Obj, objList, optionalObj } from './fields.ts';
 import type { ClusterTable, EndpointTable } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
-type Obj = Record<string, unknown>;
 const HTTP_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
-
-function obj(value: unknown): Obj {
-  return value && typeof value === 'object' ? (value as Obj) : {};
-}
-
-function arr(value: unknown): Obj[] {
-  return Array.isArray(value) ? (value as Obj[]) : [];
-}
 
 export function compileCluster(c: Obj, path: string): ClusterTable {
   const name = String(c.name ?? '');
   if (!name) throw new ConfigError(joinPath(path, 'name'), 'a cluster needs a name');
   const endpoints: EndpointTable[] = [];
-  const la = obj(c.load_assignment);
-  arr(la.endpoints).forEach((locality, li) => {
-    arr(locality.lb_endpoints).forEach((lb, ei) => {
+  const la = optionalObj(c.load_assignment);
+  objList(la.endpoints).forEach((locality, li) => {
+    objList(locality.lb_endpoints).forEach((lb, ei) => {
       const epPath = joinPath(
         joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'lb_endpoints'),
         ei,
       );
-      const endpoint = obj(lb.endpoint);
-      const sa = obj(obj(endpoint.address).socket_address);
+      const endpoint = optionalObj(lb.endpoint);
+      const sa = optionalObj(optionalObj(endpoint.address).socket_address);
       const address = String(sa.address ?? '');
       const port = optionalUint(
         sa.port_value,
@@ -54,12 +46,12 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
     });
   });
   let protocol: 'h1' | 'h2c' = c.http2_protocol_options !== undefined ? 'h2c' : 'h1';
-  const options = obj(obj(c.typed_extension_protocol_options)[HTTP_OPTIONS_KEY]);
+  const options = optionalObj(optionalObj(c.typed_extension_protocol_options)[HTTP_OPTIONS_KEY]);
   const optionsPath = joinPath(path, `typed_extension_protocol_options.${HTTP_OPTIONS_KEY}`);
-  const explicit = obj(options.explicit_http_config);
+  const explicit = optionalObj(options.explicit_http_config);
   if (explicit.http2_protocol_options !== undefined) protocol = 'h2c';
   else if (explicit.http_protocol_options !== undefined) protocol = 'h1';
-  const common = obj(options.common_http_protocol_options);
+  const common = optionalObj(options.common_http_protocol_options);
   const idleTimeoutMs = optionalDurationMs(
     common.idle_timeout,
     joinPath(optionsPath, 'common_http_protocol_options.idle_timeout'),

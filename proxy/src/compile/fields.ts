@@ -73,3 +73,13 @@ export function onlyOneSet(o: Obj, names: readonly string[], path: string): stri
   }
   return present[0];
 }
+
+/** An already-validated optional message: the object, or an empty one when absent. */
+export function optionalObj(value: unknown): Obj {
+  return isObj(value) ? value : {};
+}
+
+/** An already-validated repeated message field: its objects, or none when absent. */
+export function objList(value: unknown): Obj[] {
+  return Array.isArray(value) ? (value.filter(isObj) as Obj[]) : [];
+}

@@ -1,11 +1,11 @@
 // envoy.config.listener.v3.Listener with one http_connection_manager → ListenerTable.
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileFault } from './fault.ts';
+import { type Obj, objList, optionalObj } from './fields.ts';
 import { compileRouteConfiguration } from './routes.ts';
 import type { AccessLogTable, FaultTable, HttpConnectionManagerTable, ListenerTable } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
-type Obj = Record<string, unknown>;
 const HCM_TYPE =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
@@ -16,28 +16,20 @@ const STDOUT_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.str
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
-function obj(value: unknown): Obj {
-  return value && typeof value === 'object' ? (value as Obj) : {};
-}
-
-function arr(value: unknown): Obj[] {
-  return Array.isArray(value) ? (value as Obj[]) : [];
-}
-
 export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<string>): ListenerTable {
   const name = String(l.name ?? '');
-  const sa = obj(obj(l.address).socket_address);
+  const sa = optionalObj(optionalObj(l.address).socket_address);
   const address = String(sa.address ?? '0.0.0.0');
   const port = optionalUint(sa.port_value, joinPath(path, 'address.socket_address.port_value'), 0);
-  const chains = arr(l.filter_chains);
+  const chains = objList(l.filter_chains);
   if (chains.length !== 1) {
     throw new ConfigError(
       joinPath(path, 'filter_chains'),
       `expected exactly one filter chain, got ${chains.length}`,
     );
   }
-  const filters = arr(chains[0]!.filters);
-  const hcmIndex = filters.findIndex((f) => obj(f.typed_config)['@type'] === HCM_TYPE);
+  const filters = objList(chains[0]!.filters);
+  const hcmIndex = filters.findIndex((f) => optionalObj(f.typed_config)['@type'] === HCM_TYPE);
   if (hcmIndex === -1 || filters.length !== 1) {
     throw new ConfigError(
       joinPath(path, 'filter_chains[0].filters'),
@@ -50,7 +42,7 @@ export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<
     DEFAULT_BUFFER_LIMIT,
   );
   const hcmPath = joinPath(path, `filter_chains[0].filters[${hcmIndex}].typed_config`);
-  const http = compileHcm(obj(filters[hcmIndex]!.typed_config), hcmPath, bufferLimit, clusterNames);
+  const http = compileHcm(optionalObj(filters[hcmIndex]!.typed_config), hcmPath, bufferLimit, clusterNames);
   return { name, address, port, http, perConnectionBufferLimitBytes: bufferLimit };
 }
 
@@ -62,17 +54,17 @@ function compileHcm(
 ): HttpConnectionManagerTable {
   if (h.route_config === undefined)
     throw new ConfigError(joinPath(path, 'route_config'), 'an inline route_config is required');
-  const routes = compileRouteConfiguration(obj(h.route_config), joinPath(path, 'route_config'), {
+  const routes = compileRouteConfiguration(optionalObj(h.route_config), joinPath(path, 'route_config'), {
     defaultBufferLimitBytes: bufferLimit,
     clusterNames,
   });
   let fault: FaultTable | undefined;
   let faultFilterPresent = false;
   let maxRequestBytes: number | undefined;
-  const filters = arr(h.http_filters);
+  const filters = objList(h.http_filters);
   filters.forEach((f, i) => {
     const fPath = joinPath(joinPath(path, 'http_filters'), i);
-    const typed = obj(f.typed_config);
+    const typed = optionalObj(f.typed_config);
     const type = typed['@type'];
     const isLast = i === filters.length - 1;
     if (type === ROUTER_TYPE || f.name === 'envoy.filters.http.router') {
@@ -94,8 +86,8 @@ function compileHcm(
   });
   if (filters.length === 0)
     throw new ConfigError(joinPath(path, 'http_filters'), 'envoy.filters.http.router is required');
-  const accessLogs: AccessLogTable[] = arr(h.access_log).map((log, i) => {
-    const typed = obj(log.typed_config);
+  const accessLogs: AccessLogTable[] = objList(h.access_log).map((log, i) => {
+    const typed = optionalObj(log.typed_config);
     if (typed['@type'] === STDOUT_LOG_TYPE) return { path: '/dev/stdout' };
     if (typed['@type'] === FILE_LOG_TYPE && typeof typed.path === 'string') return { path: typed.path };
     throw new ConfigError(
@@ -104,13 +96,13 @@ function compileHcm(
     );
   });
   const upgrades = new Set<string>();
-  for (const u of arr(h.upgrade_configs)) {
+  for (const u of objList(h.upgrade_configs)) {
     if (u.enabled === false) continue;
     upgrades.add(String(u.upgrade_type).toLowerCase());
   }
   const codecType = String(h.codec_type ?? 'AUTO');
-  const common = obj(h.common_http_protocol_options);
-  const h2 = obj(h.http2_protocol_options);
+  const common = optionalObj(h.common_http_protocol_options);
+  const h2 = optionalObj(h.http2_protocol_options);
   const table: HttpConnectionManagerTable = {
     statPrefix: String(h.stat_prefix ?? ''),
     routes,

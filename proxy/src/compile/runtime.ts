@@ -2,24 +2,15 @@
 // resources; only this file knows about the bootstrap's static_resources shape.
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileCluster } from './cluster.ts';
+import { type Obj, objList, optionalObj } from './fields.ts';
 import { compileListener } from './listener.ts';
 import type { AdminTable, ClusterTable, ListenerTable, RuntimeConfig } from './types.ts';
 import { optionalUint } from './values.ts';
 
-type Obj = Record<string, unknown>;
-
-function obj(value: unknown): Obj {
-  return value && typeof value === 'object' ? (value as Obj) : {};
-}
-
-function arr(value: unknown): Obj[] {
-  return Array.isArray(value) ? (value as Obj[]) : [];
-}
-
 export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeConfig {
-  const sr = obj(bootstrap.static_resources);
+  const sr = optionalObj(bootstrap.static_resources);
   const clusters = new Map<string, ClusterTable>();
-  arr(sr.clusters).forEach((c, i) => {
+  objList(sr.clusters).forEach((c, i) => {
     const path = joinPath('static_resources.clusters', i);
     const table = compileCluster(c, path);
     if (clusters.has(table.name))
@@ -29,7 +20,7 @@ export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeCon
   const names = new Set(clusters.keys());
   const listeners: ListenerTable[] = [];
   const seen = new Set<string>();
-  arr(sr.listeners).forEach((l, i) => {
+  objList(sr.listeners).forEach((l, i) => {
     const path = joinPath('static_resources.listeners', i);
     const table = compileListener(l, path, names);
     if (seen.has(table.name))
@@ -39,8 +30,8 @@ export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeCon
   });
   let admin: AdminTable | undefined;
   if (bootstrap.admin !== undefined) {
-    const a = obj(bootstrap.admin);
-    const sa = obj(obj(a.address).socket_address);
+    const a = optionalObj(bootstrap.admin);
+    const sa = optionalObj(optionalObj(a.address).socket_address);
     admin = {
       address: String(sa.address ?? '127.0.0.1'),
       port: optionalUint(sa.port_value, 'admin.address.socket_address.port_value', 0),
