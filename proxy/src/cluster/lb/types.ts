@@ -55,23 +55,30 @@ export function randomHash(random: Random): number {
 
 /**
  * The pick loop every policy shares: choose once, and while the choice is one the request must
- * avoid, choose again up to the retry budget. `attempt` lets hash policies step to another host
- * deterministically instead of returning the same one forever.
+ * avoid, choose again up to the retry budget. Hash policies get `avoid` themselves and walk their
+ * ring or table to the next host not in it, which is deterministic: one such walk is enough.
  */
 export abstract class BaseLoadBalancer<H> implements LoadBalancer<H> {
+  /** True when choose() already skips `avoid` (so choosing again would give the same answer). */
+  protected readonly walksPastAvoided: boolean = false;
+
   constructor(readonly hosts: readonly H[]) {}
 
   pick(ctx?: PickContext<H>): H | undefined {
     if (this.hosts.length === 0) return undefined;
     const hash = ctx?.hash ?? NO_HASH;
-    let host = this.choose(hash, 0);
+    let host = this.choose(hash, undefined);
     const avoid = ctx?.avoid;
     if (avoid === undefined || avoid.size === 0 || this.hosts.length === 1) return host;
-    const retries = ctx?.hostSelectionRetries ?? DEFAULT_HOST_SELECTION_RETRIES;
-    for (let attempt = 1; attempt <= retries && avoid.has(host); attempt++) host = this.choose(hash, attempt);
+    let retries = ctx?.hostSelectionRetries ?? DEFAULT_HOST_SELECTION_RETRIES;
+    if (this.walksPastAvoided) retries = Math.min(retries, 1);
+    for (let attempt = 1; attempt <= retries && avoid.has(host); attempt++) host = this.choose(hash, avoid);
     return host;
   }
 
-  /** One choice; `hosts` is not empty. `hash` is NO_HASH when the request has none. */
-  protected abstract choose(hash: number, attempt: number): H;
+  /**
+   * One choice; `hosts` is not empty. `hash` is NO_HASH when the request has none; `avoid` is set
+   * on re-picks only, for the policies that can skip those hosts themselves.
+   */
+  protected abstract choose(hash: number, avoid: ReadonlySet<H> | undefined): H;
 }

@@ -196,7 +196,9 @@ export function xxHash64Into(
   start = 0,
   end: number = str.length,
 ): void {
-  digest(buf, encode(str, start, end), seed);
+  // encode() may replace `buf`, so it must run before `buf` is read.
+  const len = encode(str, start, end);
+  digest(buf, len, seed);
   out[0] = R[0]!;
   out[1] = R[1]!;
 }

@@ -1,16 +1,8 @@
 import t from 'tap';
+import { expectConfigError } from '../../../../test/lib/expect-config-error.ts';
 import { compileOutlierDetection, OUTLIER_DEFAULTS } from './config.ts';
 
 const PATH = 'static_resources.clusters[0].outlier_detection';
-
-function configError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return 'nothing was thrown';
-}
 
 t.test('an empty message gets every Envoy default', async (t) => {
   const c = compileOutlierDetection({}, PATH);
@@ -114,18 +106,17 @@ t.test('nonsense is a ConfigError naming the field', async (t) => {
     ],
   ];
   for (const [value, field, problem] of cases) {
-    t.match(
-      configError(() => compileOutlierDetection(value, PATH)),
-      { name: 'ConfigError', path: `${PATH}.${field}`, problem, kind: 'invalid' },
-      field,
+    t.test(field, async (t) =>
+      expectConfigError(t, () => compileOutlierDetection(value, PATH), {
+        path: `${PATH}.${field}`,
+        problem,
+        kind: 'invalid',
+      }),
     );
   }
-  t.match(
-    configError(() => compileOutlierDetection('5', PATH)),
-    { name: 'ConfigError', path: PATH },
-  );
-  t.match(
-    configError(() => compileOutlierDetection({ monitors: [{ name: 'x' }] }, PATH)),
-    { name: 'ConfigError', path: `${PATH}.monitors`, kind: 'unsupported' },
-  );
+  expectConfigError(t, () => compileOutlierDetection('5', PATH), { path: PATH });
+  expectConfigError(t, () => compileOutlierDetection({ monitors: [{ name: 'x' }] }, PATH), {
+    path: `${PATH}.monitors`,
+    kind: 'unsupported',
+  });
 });

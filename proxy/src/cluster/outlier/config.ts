@@ -3,7 +3,7 @@
 // already translated by the control plane (consecutive5xxErrors → consecutive_5xx with
 // enforcing_consecutive_5xx 100, or 0 when the count is 0; consecutiveGatewayErrors likewise;
 // enforcing_success_rate 0), so every value Istio sends has to be expressible here.
-
+import { bool, isObj, type Obj } from '../../compile/fields.ts';
 import { optionalDurationMs, optionalUint } from '../../compile/values.ts';
 import { ConfigError, joinPath } from '../../config/errors.ts';
 
@@ -70,8 +70,6 @@ export const OUTLIER_DEFAULTS = {
   successfulActiveHealthCheckUnejectHost: true,
 } as const satisfies OutlierConfig;
 
-type Obj = Record<string, unknown>;
-
 function percent(o: Obj, field: string, path: string, fallback: number): number {
   const p = joinPath(path, field);
   const n = optionalUint(o[field], p, fallback);
@@ -87,23 +85,10 @@ function positiveMs(o: Obj, field: string, path: string, fallback: number): numb
   return ms;
 }
 
-/** bool or google.protobuf.BoolValue (`true` or `{ "value": true }`). */
-function bool(o: Obj, field: string, path: string, fallback: boolean): boolean {
-  let v = o[field];
-  if (v === undefined || v === null) return fallback;
-  if (typeof v === 'object' && 'value' in v) v = (v as { value: unknown }).value;
-  if (typeof v !== 'boolean') {
-    throw new ConfigError(joinPath(path, field), `expected true or false, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
 /** Compiles a cluster's `outlier_detection`; `path` names it in errors (e.g. `clusters[0].outlier_detection`). */
 export function compileOutlierDetection(value: unknown, path: string): OutlierConfig {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError(path, 'expected an OutlierDetection object');
-  }
-  const o = value as Obj;
+  if (!isObj(value)) throw new ConfigError(path, 'expected an OutlierDetection object');
+  const o = value;
   const d = OUTLIER_DEFAULTS;
   const u = (field: string, fallback: number) => optionalUint(o[field], joinPath(path, field), fallback);
   const baseEjectionTimeMs = positiveMs(o, 'base_ejection_time', path, d.baseEjectionTimeMs);
@@ -138,14 +123,17 @@ export function compileOutlierDetection(value: unknown, path: string): OutlierCo
       d.maxEjectionTimeJitterMs,
     ),
     maxEjectionPercent: percent(o, 'max_ejection_percent', path, d.maxEjectionPercent),
-    alwaysEjectOneHost: bool(o, 'always_eject_one_host', path, d.alwaysEjectOneHost),
+    alwaysEjectOneHost: bool(
+      o.always_eject_one_host,
+      joinPath(path, 'always_eject_one_host'),
+      d.alwaysEjectOneHost,
+    ),
     consecutive5xx: u('consecutive_5xx', d.consecutive5xx),
     consecutiveGatewayFailure: u('consecutive_gateway_failure', d.consecutiveGatewayFailure),
     consecutiveLocalOriginFailure: u('consecutive_local_origin_failure', d.consecutiveLocalOriginFailure),
     splitExternalLocalOriginErrors: bool(
-      o,
-      'split_external_local_origin_errors',
-      path,
+      o.split_external_local_origin_errors,
+      joinPath(path, 'split_external_local_origin_errors'),
       d.splitExternalLocalOriginErrors,
     ),
     successRateMinimumHosts: u('success_rate_minimum_hosts', d.successRateMinimumHosts),
@@ -192,9 +180,8 @@ export function compileOutlierDetection(value: unknown, path: string): OutlierCo
       d.enforcingFailurePercentageLocalOrigin,
     ),
     successfulActiveHealthCheckUnejectHost: bool(
-      o,
-      'successful_active_health_check_uneject_host',
-      path,
+      o.successful_active_health_check_uneject_host,
+      joinPath(path, 'successful_active_health_check_uneject_host'),
       d.successfulActiveHealthCheckUnejectHost,
     ),
   };

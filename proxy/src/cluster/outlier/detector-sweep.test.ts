@@ -197,3 +197,20 @@ t.test('without the split, connect failures lower the one success rate', async (
   t.equal(detector.localOriginSuccessRateAverage, -1);
   t.equal(detector.isEjected('h0'), true);
 });
+
+t.test('a host that is both a success-rate and a failure-percentage outlier is ejected once', async (t) => {
+  // {0, 100, 100, 100, 100}: mean 80, stdev 40, threshold 4 → h0 by success rate; its 100 % failures
+  // would also trip failure percentage, but it is already out.
+  const { clock, events, detector, traffic } = setup(
+    { ...QUIET, enforcing_failure_percentage: 100, max_ejection_percent: 100 },
+    5,
+  );
+  traffic('h0', 0, 100);
+  for (const h of ['h1', 'h2', 'h3', 'h4']) traffic(h, 100, 0);
+  clock.advanceTo(10_000);
+  t.equal(detector.successRateEjectionThreshold, 4);
+  t.equal(detector.stats.ejections_active, 1);
+  t.match(events, [{ host: 'h0', type: 'success_rate', enforced: true }]);
+  t.equal(events.length, 1);
+  t.equal(detector.stats.ejections_detected_failure_percentage, 0);
+});

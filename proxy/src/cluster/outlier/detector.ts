@@ -33,7 +33,7 @@ export class OutlierDetector<H> {
   private readonly random: () => number;
   private readonly onEvent: ((event: OutlierEvent<H>) => void) | undefined;
   private timer: unknown;
-  // Scratch for the sweep, reused so that a sweep allocates nothing per host.
+  // Scratch lists for the statistical sweep, reused from one sweep to the next.
   private readonly candidates: H[] = [];
   private readonly candidateRates: number[] = [];
   private readonly candidateVolumes: number[] = [];
@@ -338,26 +338,28 @@ export class OutlierDetector<H> {
       }
       const type: EjectionType = localOrigin ? 'success_rate_local_origin' : 'success_rate';
       for (let i = 0; i < hosts.length; i++) {
-        const host = hosts[i]!;
         if (volumes[i]! < c.successRateRequestVolume || rates[i]! >= threshold) continue;
+        // An event handler may have removed the host meanwhile.
+        const state = this.hosts.get(hosts[i]!);
+        if (!state) continue;
         this.stats.ejections_success_rate++;
         this.stats[DETECTED[type]]++;
-        this.eject(host, this.hosts.get(host)!, type, rates[i]!, mean, threshold);
+        this.eject(hosts[i]!, state, type, rates[i]!, mean, threshold);
       }
     }
 
     if (fpHosts > 0 && fpHosts >= c.failurePercentageMinimumHosts) {
       const type: EjectionType = localOrigin ? 'failure_percentage_local_origin' : 'failure_percentage';
       for (let i = 0; i < hosts.length; i++) {
-        const host = hosts[i]!;
-        const state = this.hosts.get(host)!;
-        // Just ejected for its success rate in this same sweep: one ejection per host.
-        if (state.ejected) continue;
         if (volumes[i]! < c.failurePercentageRequestVolume) continue;
         if (100 - rates[i]! < c.failurePercentageThreshold) continue;
+        const state = this.hosts.get(hosts[i]!);
+        // Already ejected for its success rate in this same sweep: one ejection per host.
+        if (!state || state.ejected) continue;
         this.stats[DETECTED[type]]++;
-        this.eject(host, state, type, rates[i]!, -1, -1);
+        this.eject(hosts[i]!, state, type, rates[i]!, -1, -1);
       }
     }
+    hosts.length = 0; // do not keep removed hosts reachable until the next sweep
   }
 }
