@@ -85,6 +85,11 @@ export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo
 }
 
 function dropConnectionTokens(headers: Headers, connection: string): void {
+  // the usual values name no extra hop-by-hop header: skip the split
+  if (connection.length <= 10) {
+    const v = connection.toLowerCase();
+    if (v === 'keep-alive' || v === 'close' || v === 'upgrade') return;
+  }
   for (const token of connection.split(',')) {
     const name = token.trim().toLowerCase();
     if (name && name !== 'close' && name !== 'keep-alive') delete headers[name];
