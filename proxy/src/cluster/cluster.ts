@@ -1,8 +1,11 @@
-// A cluster at run time: the endpoints of one config version and the balancer over them.
-// Weighted round robin here (smooth, as Envoy's weighted RR spreads picks); the load-balancing issue
-// adds the other policies behind the same pick().
+// A cluster at run time: the endpoints of one config version, the balancer over them (priorities,
+// panic mode, then lb_policy), and the state that outlives versions (stats, breakers, outlier
+// detection).
 import type { ClusterTable } from '../compile/types.ts';
+import type { Admission } from './admission.ts';
 import type { Endpoint } from './endpoint.ts';
+import { type PickContext, PriorityBalancer, type PriorityLoad } from './lb/index.ts';
+import type { AttemptResult, OutlierDetector } from './outlier/index.ts';
 
 export interface ClusterStats {
   rqTotal: number;
@@ -50,47 +53,59 @@ export function observeRqTime(stats: ClusterStats, ms: number): void {
   stats.rqTimeCount++;
 }
 
+/** What a cluster keeps across config versions: its breakers' counters and its outlier detector. */
+export interface ClusterState {
+  readonly stats: ClusterStats;
+  readonly admission: Admission;
+  readonly outlier: OutlierDetector<Endpoint> | undefined;
+}
+
 export class Cluster {
-  private readonly currentWeights: number[];
-  private readonly totalWeight: number;
+  private readonly balancer: PriorityBalancer<Endpoint>;
 
   constructor(
     readonly table: ClusterTable,
     readonly endpoints: readonly Endpoint[],
-    readonly stats: ClusterStats,
+    readonly state: ClusterState,
   ) {
-    this.currentWeights = endpoints.map(() => 0);
-    this.totalWeight = endpoints.reduce((sum, e) => sum + e.weight, 0);
+    const levels: Endpoint[][] = [];
+    endpoints.forEach((endpoint, i) => {
+      const priority = table.endpoints[i]!.priority;
+      while (levels.length <= priority) levels.push([]);
+      levels[priority]!.push(endpoint);
+    });
+    this.balancer = new PriorityBalancer(levels, table.lb);
   }
 
   get name(): string {
     return this.table.name;
   }
 
-  /**
-   * Smooth weighted round robin. `avoid` holds endpoints already tried by this request
-   * (retry_host_predicate previous_hosts); it is honoured for up to `attempts` picks.
-   */
-  pick(avoid?: ReadonlySet<Endpoint>, attempts = 1): Endpoint | undefined {
-    const n = this.endpoints.length;
-    if (n === 0) return undefined;
-    if (n === 1) return this.endpoints[0];
-    let chosen: Endpoint | undefined;
-    for (let attempt = 0; attempt < Math.max(1, attempts); attempt++) {
-      chosen = this.nextWeighted();
-      if (!avoid?.has(chosen)) return chosen;
-    }
-    return chosen;
+  get stats(): ClusterStats {
+    return this.state.stats;
   }
 
-  private nextWeighted(): Endpoint {
-    let best = 0;
-    const weights = this.currentWeights;
-    for (let i = 0; i < weights.length; i++) {
-      weights[i]! += this.endpoints[i]!.weight;
-      if (weights[i]! > weights[best]!) best = i;
-    }
-    weights[best]! -= this.totalWeight;
-    return this.endpoints[best]!;
+  get admission(): Admission {
+    return this.state.admission;
+  }
+
+  /** Load per priority and panic flags, for /clusters. */
+  get priorityLoad(): PriorityLoad {
+    return this.balancer.priorityLoad;
+  }
+
+  /** The endpoint for one attempt: priority and panic, then the cluster's lb_policy. */
+  pick(ctx?: PickContext<Endpoint>): Endpoint | undefined {
+    return this.balancer.pick(ctx);
+  }
+
+  /** A host's health changed (outlier ejection or return, active health check). */
+  healthChanged(): void {
+    this.balancer.refresh();
+  }
+
+  /** Feeds an attempt's result to outlier detection. */
+  report(endpoint: Endpoint, result: AttemptResult): void {
+    this.state.outlier?.recordResult(endpoint, result);
   }
 }

@@ -2,6 +2,7 @@
 // as the endpoint (address, port, protocol) stays, so a config push never drops warm connections.
 import { Pool } from 'undici';
 import type { ClusterTable, EndpointTable } from '../compile/types.ts';
+import type { LbHost } from './lb/types.ts';
 
 export interface EndpointStats {
   rqTotal: number;
@@ -13,8 +14,13 @@ export interface EndpointStats {
   rqByClass: [number, number, number, number, number, number];
 }
 
-export class Endpoint {
+export class Endpoint implements LbHost {
   readonly id: string;
+  readonly hostname: string | undefined;
+  /** Ejected by outlier detection. */
+  ejected = false;
+  /** Failing active health checks. */
+  failedHealthCheck = false;
   readonly pool: Pool;
   readonly stats: EndpointStats = {
     rqTotal: 0,
@@ -32,6 +38,7 @@ export class Endpoint {
     cluster: ClusterTable,
   ) {
     this.id = table.id;
+    this.hostname = table.hostname;
     this.weight = table.weight;
     const h2c = cluster.protocol === 'h2c';
     this.pool = new Pool(
@@ -51,6 +58,14 @@ export class Endpoint {
         maxRequestsPerClient: cluster.maxRequestsPerConnection,
       } as Pool.Options,
     );
+  }
+
+  get healthy(): boolean {
+    return !this.ejected && !this.failedHealthCheck;
+  }
+
+  activeRequests(): number {
+    return this.stats.rqActive;
   }
 
   close(): Promise<void> {

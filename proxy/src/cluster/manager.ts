@@ -1,18 +1,31 @@
-// Owns every endpoint pool and builds the Cluster objects for each config version. A pool whose
-// endpoint disappears from the config is closed gracefully: in-flight requests finish first.
+// Owns every endpoint pool and builds the Cluster objects for each config version. Hosts, their
+// stats, the circuit-breaker counters and outlier detection outlive versions, so a push never
+// resets a breaker or forgets an ejection; a host that disappears from the config is closed
+// gracefully (in-flight requests finish first).
 import type { ClusterTable } from '../compile/types.ts';
-import { Cluster, type ClusterStats, newClusterStats } from './cluster.ts';
+import { log } from '../log.ts';
+import { Admission } from './admission.ts';
+import { ClusterBreakers } from './breaker/index.ts';
+import { Cluster, type ClusterState, newClusterStats } from './cluster.ts';
 import { Endpoint, poolKey } from './endpoint.ts';
+import { OutlierDetector, type OutlierEvent } from './outlier/index.ts';
+
+interface KeptState extends ClusterState {
+  /** The config the breakers and detector were built from, to rebuild them only when it changes. */
+  readonly breakersConfig: string;
+  readonly outlierConfig: string;
+}
 
 export class ClusterManager {
   private endpoints = new Map<string, Endpoint>();
-  private stats = new Map<string, ClusterStats>();
+  private states = new Map<string, KeptState>();
   private clusters = new Map<string, Cluster>();
 
   /** Applies a config version's clusters; returns the new name → Cluster map. */
   update(tables: ReadonlyMap<string, ClusterTable>): ReadonlyMap<string, Cluster> {
     const nextEndpoints = new Map<string, Endpoint>();
     const nextClusters = new Map<string, Cluster>();
+    const nextStates = new Map<string, KeptState>();
     for (const table of tables.values()) {
       const eps: Endpoint[] = [];
       for (const ep of table.endpoints) {
@@ -23,20 +36,61 @@ export class ClusterManager {
         nextEndpoints.set(key, endpoint);
         eps.push(endpoint);
       }
-      let stats = this.stats.get(table.name);
-      if (!stats) {
-        stats = newClusterStats();
-        this.stats.set(table.name, stats);
-      }
-      nextClusters.set(table.name, new Cluster(table, eps, stats));
+      const state = this.stateFor(table, eps);
+      nextStates.set(table.name, state);
+      nextClusters.set(table.name, new Cluster(table, eps, state));
     }
     for (const [key, endpoint] of this.endpoints) {
       if (!nextEndpoints.has(key)) void endpoint.close().catch(() => {});
     }
-    for (const name of this.stats.keys()) if (!tables.has(name)) this.stats.delete(name);
+    for (const [name, state] of this.states) {
+      if (nextStates.get(name)?.outlier !== state.outlier) state.outlier?.close();
+    }
     this.endpoints = nextEndpoints;
+    this.states = nextStates;
     this.clusters = nextClusters;
     return nextClusters;
+  }
+
+  private stateFor(table: ClusterTable, endpoints: readonly Endpoint[]): KeptState {
+    const previous = this.states.get(table.name);
+    const breakersConfig = JSON.stringify(table.breakers);
+    const outlierConfig = JSON.stringify(table.outlier ?? null);
+    const admission =
+      previous && previous.breakersConfig === breakersConfig
+        ? previous.admission
+        : new Admission(new ClusterBreakers(table.breakers).forPriority('DEFAULT'), table.protocol === 'h1');
+    let outlier = previous?.outlierConfig === outlierConfig ? previous.outlier : undefined;
+    if (!outlier && table.outlier) {
+      outlier = new OutlierDetector<Endpoint>(table.outlier, {
+        onEvent: (e) => this.onOutlierEvent(table.name, e),
+      });
+    }
+    if (!outlier) for (const endpoint of endpoints) endpoint.ejected = false;
+    outlier?.setHosts(endpoints);
+    return { stats: previous?.stats ?? newClusterStats(), admission, outlier, breakersConfig, outlierConfig };
+  }
+
+  private onOutlierEvent(cluster: string, event: OutlierEvent<Endpoint>): void {
+    const host = event.host;
+    if (event.action === 'eject') {
+      if (!event.enforced) return;
+      host.ejected = true;
+      log.info(
+        {
+          cluster,
+          host: host.id,
+          type: event.type,
+          ejections: event.numEjections,
+          durationMs: event.durationMs,
+        },
+        'outlier ejected',
+      );
+    } else {
+      host.ejected = false;
+      log.info({ cluster, host: host.id, ejectedForMs: event.ejectedForMs }, 'outlier returned');
+    }
+    this.clusters.get(cluster)?.healthChanged();
   }
 
   get current(): ReadonlyMap<string, Cluster> {
@@ -44,10 +98,12 @@ export class ClusterManager {
   }
 
   async close(): Promise<void> {
+    for (const state of this.states.values()) state.outlier?.close();
     await Promise.allSettled([...this.endpoints.values()].map((e) => e.close()));
   }
 
   async destroy(): Promise<void> {
+    for (const state of this.states.values()) state.outlier?.close();
     await Promise.allSettled([...this.endpoints.values()].map((e) => e.destroy()));
   }
 }

@@ -1,4 +1,8 @@
 // envoy.config.cluster.v3.Cluster (STATIC) → ClusterTable.
+
+import { compileCircuitBreakers } from '../cluster/breaker/config.ts';
+import { compileLbConfig } from '../cluster/lb/config.ts';
+import { compileOutlierDetection } from '../cluster/outlier/config.ts';
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { type Obj, objList, optionalObj } from './fields.ts';
 import type { ClusterTable, EndpointTable } from './types.ts';
@@ -12,6 +16,11 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
   const endpoints: EndpointTable[] = [];
   const la = optionalObj(c.load_assignment);
   objList(la.endpoints).forEach((locality, li) => {
+    const priority = optionalUint(
+      locality.priority,
+      joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'priority'),
+      0,
+    );
     objList(locality.lb_endpoints).forEach((lb, ei) => {
       const epPath = joinPath(
         joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'lb_endpoints'),
@@ -42,7 +51,11 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
       const id = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
       const hostname =
         typeof endpoint.hostname === 'string' && endpoint.hostname ? endpoint.hostname : undefined;
-      endpoints.push(hostname ? { address, port, id, weight, hostname } : { address, port, id, weight });
+      endpoints.push(
+        hostname
+          ? { address, port, id, weight, priority, hostname }
+          : { address, port, id, weight, priority },
+      );
     });
   });
   let protocol: 'h1' | 'h2c' = c.http2_protocol_options !== undefined ? 'h2c' : 'h1';
@@ -62,7 +75,14 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
   );
   // Envoy's connect_timeout default is 5 s.
   const connectTimeoutMs = optionalDurationMs(c.connect_timeout, joinPath(path, 'connect_timeout'), 5000);
-  const table: ClusterTable = { name, endpoints, connectTimeoutMs, protocol };
+  const lb = compileLbConfig(c, path);
+  const breakers = compileCircuitBreakers(c.circuit_breakers, joinPath(path, 'circuit_breakers'));
+  const outlier =
+    c.outlier_detection === undefined
+      ? undefined
+      : compileOutlierDetection(c.outlier_detection, joinPath(path, 'outlier_detection'));
+  const table: ClusterTable = { name, endpoints, connectTimeoutMs, protocol, lb, breakers };
+  if (outlier) Object.assign(table, { outlier });
   if (idleTimeoutMs !== undefined) Object.assign(table, { idleTimeoutMs });
   if (maxRequestsPerConnection !== undefined && maxRequestsPerConnection > 0)
     Object.assign(table, { maxRequestsPerConnection });

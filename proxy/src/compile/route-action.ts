@@ -1,4 +1,5 @@
 // A route's action: RouteAction → ForwardAction, RedirectAction, DirectResponseAction.
+import { compileHashPolicy, type HashPolicy } from '../cluster/lb/hash-policy.ts';
 import { ConfigError, joinMapKey, joinPath } from '../config/errors.ts';
 import { compileFault, FAULT_TYPE_URL } from './fault.ts';
 import { bool, enumName, list, type Obj, obj, oneOf, onlyOneSet, str } from './fields.ts';
@@ -221,6 +222,7 @@ export function compileForward(
     autoHostRewrite: bool(ra.auto_host_rewrite, joinPath(path, 'auto_host_rewrite'), false),
     mirrors: compileMirrors(ra.request_mirror_policies, joinPath(path, 'request_mirror_policies'), scope),
     ...(notFound === 'SERVICE_UNAVAILABLE' ? {} : { clusterNotFoundStatus: NOT_FOUND_CODES[notFound]! }),
+    ...hashPolicyOf(ra, path),
   };
 }
 
@@ -284,4 +286,10 @@ export function compileDirectResponse(d: Obj, path: string, maxBodyBytes: number
     );
   }
   return { kind: 'direct', status, body };
+}
+
+function hashPolicyOf(ra: Obj, path: string): { hashPolicy?: HashPolicy } {
+  if (ra.hash_policy === undefined) return {};
+  const hashPolicy = compileHashPolicy(ra.hash_policy, joinPath(path, 'hash_policy'));
+  return hashPolicy ? { hashPolicy } : {};
 }

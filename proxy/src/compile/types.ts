@@ -1,3 +1,8 @@
+import type { CircuitBreakersConfig } from '../cluster/breaker/config.ts';
+import type { LbConfig } from '../cluster/lb/config.ts';
+import type { HashPolicy } from '../cluster/lb/hash-policy.ts';
+import type { OutlierConfig } from '../cluster/outlier/config.ts';
+
 // Runtime tables: what the hot path reads. Built once per config version by the compilers in this
 // folder from Envoy v3 resources (proto3 JSON with snake_case keys), never mutated afterwards, and
 // swapped atomically as a whole. Nothing here parses config at request time.
@@ -125,6 +130,8 @@ export interface ForwardAction {
   readonly hostRewriteLiteral?: string;
   readonly autoHostRewrite: boolean;
   readonly mirrors: readonly MirrorPolicyTable[];
+  /** hash_policy, for RING_HASH and MAGLEV clusters. */
+  readonly hashPolicy?: HashPolicy;
   /** cluster_not_found_response_code: 503 (default), 404 or 500 when the cluster does not exist. */
   readonly clusterNotFoundStatus?: number;
 }
@@ -220,6 +227,8 @@ export interface EndpointTable {
   /** `host:port` used in logs, stats and /clusters */
   readonly id: string;
   readonly weight: number;
+  /** LocalityLbEndpoints.priority (0 is the highest). */
+  readonly priority: number;
   /** Endpoint.hostname, used by auto_host_rewrite. */
   readonly hostname?: string;
 }
@@ -232,6 +241,9 @@ export interface ClusterTable {
   readonly protocol: 'h1' | 'h2c';
   readonly idleTimeoutMs?: number;
   readonly maxRequestsPerConnection?: number;
+  readonly lb: LbConfig;
+  readonly breakers: CircuitBreakersConfig;
+  readonly outlier?: OutlierConfig;
 }
 
 export interface AccessLogTable {

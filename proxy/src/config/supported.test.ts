@@ -58,9 +58,9 @@ t.test('set fields outside the table are unsupported; default values are not "se
     unsupported({ ...base, respect_dns_ttl: false, dns_lookup_family: 'AUTO', health_checks: [] }, CLUSTER),
     [],
   );
-  t.same(unsupported({ ...base, respect_dns_ttl: true, circuit_breakers: {} }, CLUSTER), [
+  t.same(unsupported({ ...base, respect_dns_ttl: true, upstream_bind_config: {} }, CLUSTER), [
     'unsupported x.respect_dns_ttl: envoy.config.cluster.v3.Cluster.respect_dns_ttl is valid Envoy configuration that Weft does not implement yet',
-    'unsupported x.circuit_breakers: envoy.config.cluster.v3.Cluster.circuit_breakers is valid Envoy configuration that Weft does not implement yet',
+    'unsupported x.upstream_bind_config: envoy.config.cluster.v3.Cluster.upstream_bind_config is valid Envoy configuration that Weft does not implement yet',
   ]);
   t.same(
     unsupported(

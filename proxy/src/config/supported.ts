@@ -10,6 +10,7 @@ const CORE = 'envoy.config.core.v3';
 const ROUTE = 'envoy.config.route.v3';
 const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3';
 const MATCHER = 'envoy.type.matcher.v3';
+const CLUSTER = 'envoy.config.cluster.v3.Cluster';
 const HEADER_MUTATIONS = [
   'request_headers_to_add',
   'request_headers_to_remove',
@@ -103,7 +104,19 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['cluster', 'weighted_clusters', 'timeout', 'idle_timeout', 'retry_policy', 'prefix_rewrite'],
     ...['regex_rewrite', 'host_rewrite_literal', 'auto_host_rewrite', 'request_mirror_policies'],
     'cluster_not_found_response_code',
+    'hash_policy',
   ],
+  [`${ROUTE}.RouteAction.HashPolicy`]: [
+    'header',
+    'cookie',
+    'connection_properties',
+    'query_parameter',
+    'terminal',
+  ],
+  [`${ROUTE}.RouteAction.HashPolicy.Header`]: ['header_name', 'regex_rewrite'],
+  [`${ROUTE}.RouteAction.HashPolicy.Cookie`]: ['name', 'ttl', 'path'],
+  [`${ROUTE}.RouteAction.HashPolicy.ConnectionProperties`]: ['source_ip'],
+  [`${ROUTE}.RouteAction.HashPolicy.QueryParameter`]: ['name'],
   [`${ROUTE}.WeightedCluster`]: ['clusters', 'total_weight'],
   [`${ROUTE}.WeightedCluster.ClusterWeight`]: [
     ...['name', 'weight', ...HEADER_MUTATIONS, 'host_rewrite_literal', 'typed_per_filter_config'],
@@ -129,9 +142,48 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'envoy.config.cluster.v3.Cluster': [
     ...['name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment'],
     ...['typed_extension_protocol_options', 'http2_protocol_options'],
+    ...['least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'common_lb_config'],
+    ...['circuit_breakers', 'outlier_detection'],
   ],
-  'envoy.config.endpoint.v3.ClusterLoadAssignment': ['cluster_name', 'endpoints'],
-  'envoy.config.endpoint.v3.LocalityLbEndpoints': ['lb_endpoints', 'locality'],
+  [`${CLUSTER}.LeastRequestLbConfig`]: ['choice_count', 'active_request_bias'],
+  [`${CORE}.RuntimeDouble`]: ['default_value', 'runtime_key'],
+  [`${CLUSTER}.RingHashLbConfig`]: ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
+  [`${CLUSTER}.MaglevLbConfig`]: ['table_size'],
+  [`${CLUSTER}.CommonLbConfig`]: ['healthy_panic_threshold', 'consistent_hashing_lb_config'],
+  [`${CLUSTER}.CommonLbConfig.ConsistentHashingLbConfig`]: ['use_hostname_for_hashing'],
+  'envoy.type.v3.Percent': ['value'],
+  'envoy.config.cluster.v3.CircuitBreakers': ['thresholds'],
+  'envoy.config.cluster.v3.CircuitBreakers.Thresholds': [
+    ...['priority', 'max_connections', 'max_pending_requests', 'max_requests', 'max_retries'],
+    ...['retry_budget', 'track_remaining'],
+  ],
+  'envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget': [
+    'budget_percent',
+    'min_retry_concurrency',
+  ],
+  'envoy.config.cluster.v3.OutlierDetection': [
+    ...[
+      'consecutive_5xx',
+      'interval',
+      'base_ejection_time',
+      'max_ejection_percent',
+      'enforcing_consecutive_5xx',
+    ],
+    ...['enforcing_success_rate', 'success_rate_minimum_hosts', 'success_rate_request_volume'],
+    ...['success_rate_stdev_factor', 'consecutive_gateway_failure', 'enforcing_consecutive_gateway_failure'],
+    ...['split_external_local_origin_errors', 'consecutive_local_origin_failure'],
+    ...['enforcing_consecutive_local_origin_failure', 'enforcing_local_origin_success_rate'],
+    ...[
+      'failure_percentage_threshold',
+      'enforcing_failure_percentage',
+      'enforcing_failure_percentage_local_origin',
+    ],
+    ...['failure_percentage_minimum_hosts', 'failure_percentage_request_volume', 'max_ejection_time'],
+    ...['max_ejection_time_jitter', 'successful_active_health_check_uneject_host', 'always_eject_one_host'],
+  ],
+  'envoy.config.endpoint.v3.ClusterLoadAssignment': ['cluster_name', 'endpoints', 'policy'],
+  'envoy.config.endpoint.v3.ClusterLoadAssignment.Policy': ['overprovisioning_factor'],
+  'envoy.config.endpoint.v3.LocalityLbEndpoints': ['lb_endpoints', 'locality', 'priority'],
   'envoy.config.endpoint.v3.LbEndpoint': ['endpoint', 'load_balancing_weight'],
   'envoy.config.endpoint.v3.Endpoint': ['address', 'hostname'],
   [UPSTREAM_HTTP_OPTIONS]: ['explicit_http_config', 'common_http_protocol_options'],
@@ -153,6 +205,7 @@ export const DESCRIPTIVE_FIELDS_OF: Readonly<Record<string, readonly string[]>> 
   'envoy.config.endpoint.v3.LocalityLbEndpoints': ['locality'],
   'envoy.config.endpoint.v3.Endpoint': ['hostname'],
   [`${CORE}.RuntimeFractionalPercent`]: ['runtime_key'],
+  [`${CORE}.RuntimeDouble`]: ['runtime_key'],
   [`${MATCHER}.RegexMatcher`]: ['google_re2'],
   [`${ROUTE}.RouteConfiguration`]: ['validate_clusters'],
 };
@@ -160,7 +213,13 @@ export const DESCRIPTIVE_FIELDS_OF: Readonly<Record<string, readonly string[]>> 
 /** Enum fields (`Message.field`) of which Weft implements only some values. */
 export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
   'envoy.config.cluster.v3.Cluster.type': ['STATIC'],
-  'envoy.config.cluster.v3.Cluster.lb_policy': ['ROUND_ROBIN'],
+  'envoy.config.cluster.v3.Cluster.lb_policy': [
+    'ROUND_ROBIN',
+    'LEAST_REQUEST',
+    'RANDOM',
+    'RING_HASH',
+    'MAGLEV',
+  ],
   [`${CORE}.SocketAddress.protocol`]: ['TCP'],
   [`${HTTP_CONNECTION_MANAGER}.codec_type`]: ['AUTO', 'HTTP1', 'HTTP2'],
 };

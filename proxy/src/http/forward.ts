@@ -4,12 +4,15 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { Admitted } from '../cluster/admission.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { observeRqTime } from '../cluster/cluster.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
+import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
 import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
 import type { Headers } from './downstream.ts';
 import { stripResponseHopByHop } from './downstream.ts';
+import { peerOf } from './peer.ts';
 import { ReplayableBody } from './replay-body.ts';
 import { RF } from './response-flags.ts';
 import { type AttemptFailure, backoffMs, retriableFailure, retriableResponse } from './retry.ts';
@@ -40,6 +43,17 @@ type AttemptOutcome =
       readonly failure: AttemptFailure | 'timeout' | 'aborted';
       readonly endpoint: Endpoint;
     };
+
+const OVERLOADED = { 'x-envoy-overloaded': 'true' };
+const NO_PEER = {};
+
+function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
+  const existing = headers['set-cookie'];
+  headers['set-cookie'] =
+    existing === undefined
+      ? [...cookies]
+      : [...(Array.isArray(existing) ? existing : [existing]), ...cookies];
+}
 
 // Abort reasons, compared by identity to tell why an attempt ended.
 const ROUTE_TIMEOUT = new Error('upstream request timeout');
@@ -96,6 +110,12 @@ export class Forwarder {
   private timedOut = false;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private waitCancel: (() => void) | undefined;
+  private readonly pickContext: PickContext<Endpoint>;
+  /** Set-Cookie values a hash policy generated (cookie with ttl), for the response. */
+  private cookies: CookieSink | undefined;
+  /** A unit of the retries breaker, held from the decision to retry until that attempt ends. */
+  private retryHeld = false;
+  private firstReader: Readable | undefined;
 
   constructor(
     private readonly s: Stream,
@@ -110,12 +130,21 @@ export class Forwarder {
     if (bodySource) {
       if (this.maxRetries > 0 || action.mirrors.length > 0) {
         this.body = new ReplayableBody(bodySource, route.bufferLimitBytes);
+        // the first attempt reads before any mirror, so a body past the cap still reaches it whole
+        this.firstReader = this.body.reader();
       } else {
         this.directBody = bodySource;
       }
       bodySource.once('end', () => this.startTimeout());
     } else this.startTimeout();
     if (this.policy?.avoidPreviousHosts) this.tried = new Set();
+    const hashPolicy = action.hashPolicy;
+    if (hashPolicy) this.cookies = {};
+    this.pickContext = {
+      hash: hashPolicy ? hashPolicy.hash(s.info, peerOf(s.req, s.http2) ?? NO_PEER, this.cookies) : undefined,
+      avoid: this.tried,
+      hostSelectionRetries: this.policy?.hostSelectionRetryMaxAttempts,
+    };
     s.onAbort = (reason) => this.abort(reason);
   }
 
@@ -156,14 +185,31 @@ export class Forwarder {
     const cluster = target.cluster;
     const codes = this.policy && requestRetriableCodes(target.headers);
     for (let retry = 0; ; retry++) {
-      const endpoint = cluster.pick(this.tried, this.policy?.hostSelectionRetryMaxAttempts);
+      const endpoint = cluster.pick(this.pickContext);
       if (!endpoint) {
+        this.endRetryHold();
         this.clearTimers();
         return s.reply({ status: 503, body: 'no healthy upstream' }, RF.NO_HEALTHY_UPSTREAM);
       }
       this.tried?.add(endpoint);
-      const body = this.body ? this.body.reader() : this.directBody;
+      const admitted = await this.admit();
+      if (admitted !== 'admitted') {
+        this.endRetryHold();
+        if (admitted === 'cancelled') return this.timedOut ? this.timeoutReply() : this.clearTimers();
+        this.clearTimers();
+        return s.reply(
+          {
+            status: 503,
+            body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+            headers: OVERLOADED,
+          },
+          RF.UPSTREAM_OVERFLOW,
+        );
+      }
+      const body = this.body ? (this.firstReader ?? this.body.reader()) : this.directBody;
+      this.firstReader = undefined;
       const outcome = await this.attempt(endpoint, body);
+      this.endRetryHold();
       if (s.downstreamClosed) {
         if (outcome.ok) this.release(outcome);
         return this.clearTimers();
@@ -174,7 +220,7 @@ export class Forwarder {
         const retriable =
           this.policy !== undefined &&
           retriableResponse(this.policy, upstream.status, upstream.headers, codes);
-        if (retriable && canRetry) {
+        if (retriable && canRetry && this.holdRetry()) {
           this.release(outcome);
           if (!(await this.backoff(retry + 1))) return this.timeoutReply();
           continue;
@@ -189,7 +235,7 @@ export class Forwarder {
       if (outcome.failure === 'aborted') return this.clearTimers();
       const failure = outcome.failure;
       if (this.policy && retriableFailure(this.policy, failure)) {
-        if (canRetry) {
+        if (canRetry && this.holdRetry()) {
           if (!(await this.backoff(retry + 1))) return this.timeoutReply();
           continue;
         }
@@ -200,6 +246,26 @@ export class Forwarder {
       const status = failure === 'per-try-timeout' ? 504 : 503;
       return s.reply({ status, body: FAILURE_BODIES[failure] }, FAILURE_FLAGS[failure]);
     }
+  }
+
+  /** Waits for the cluster's circuit breakers to let one more attempt through. */
+  private admit(): Promise<Admitted> | Admitted {
+    return this.target.cluster.admission.acquire((cancel) => {
+      this.waitCancel = cancel;
+    });
+  }
+
+  /** Takes a unit of the retries breaker; false (and counted) when max_retries is reached. */
+  private holdRetry(): boolean {
+    if (this.target.cluster.admission.limits.tryAcquire('retries') !== undefined) return false;
+    this.retryHeld = true;
+    return true;
+  }
+
+  private endRetryHold(): void {
+    if (!this.retryHeld) return;
+    this.retryHeld = false;
+    this.target.cluster.admission.limits.release('retries');
   }
 
   private timeoutReply(): void {
@@ -258,19 +324,29 @@ export class Forwarder {
     );
     const start = await upstream.started;
     if (body && this.body) this.body.detach(body);
-    if (start.ok) return { ok: true, upstream, endpoint, startedAt, perTryTimer };
+    const cluster = target.cluster;
+    if (start.ok) {
+      cluster.report(endpoint, upstream.status);
+      return { ok: true, upstream, endpoint, startedAt, perTryTimer };
+    }
     if (perTryTimer) clearTimeout(perTryTimer);
+    cluster.admission.release();
     clusterStats.rqActive--;
     endpoint.stats.rqActive--;
     endpoint.stats.rqError++;
     if (s.downstreamClosed) return { ok: false, failure: 'aborted', endpoint };
-    if (this.timedOut) return { ok: false, failure: 'timeout', endpoint };
+    if (this.timedOut) {
+      cluster.report(endpoint, 'timeout');
+      return { ok: false, failure: 'timeout', endpoint };
+    }
     if (perTryTimedOut) {
+      cluster.report(endpoint, 'per-try-timeout');
       clusterStats.rqPerTryTimeout++;
       endpoint.stats.rqTimeout++;
       return { ok: false, failure: 'per-try-timeout', endpoint };
     }
     const failure = classify(start.error);
+    cluster.report(endpoint, failure);
     if (failure === 'connect-failure') {
       clusterStats.cxConnectFail++;
       endpoint.stats.cxConnectFail++;
@@ -282,6 +358,7 @@ export class Forwarder {
   private release(outcome: AttemptSuccess): void {
     if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
     outcome.upstream.discard();
+    this.target.cluster.admission.release();
     this.target.cluster.stats.rqActive--;
     outcome.endpoint.stats.rqActive--;
   }
@@ -302,12 +379,15 @@ export class Forwarder {
     stripResponseHopByHop(headers);
     for (const m of target.responseMutations) s.mutate(m, headers, headers, endpoint.id);
     headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - startedAt));
+    const cookies = this.cookies?.setCookies;
+    if (cookies) appendSetCookies(headers, cookies);
     s.status = status;
     let finished = false;
     const done = () => {
       if (finished) return;
       finished = true;
       if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
+      target.cluster.admission.release();
       clusterStats.rqActive--;
       endpoint.stats.rqActive--;
       observeRqTime(clusterStats, performance.now() - startedAt);

@@ -14,10 +14,17 @@ export class ReplayableBody {
   /** False once the body outgrew the cap: no more readers. */
   replayable = true;
 
+  private started = false;
+
   constructor(
     private readonly source: Readable,
     private readonly capBytes: number,
-  ) {
+  ) {}
+
+  /** Reading starts with the first reader, so nothing arrives before someone can take it. */
+  private start(): void {
+    this.started = true;
+    const source = this.source;
     source.on('data', (chunk: Buffer) => this.onData(chunk));
     source.once('end', () => this.onEnd());
     source.once('error', (err: Error) => this.onError(err));
@@ -45,6 +52,7 @@ export class ReplayableBody {
       },
     });
     if (detached) this.detachedReaders.add(reader);
+    if (!this.started) this.start();
     for (const chunk of this.chunks) reader.push(chunk);
     if (this.failed) reader.destroy(this.failed);
     else if (this.ended) reader.push(null);
