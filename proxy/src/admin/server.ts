@@ -61,11 +61,7 @@ export class AdminServer {
           200,
           renderPrometheus({
             http: proxy.stats.allHttp,
-            clusters: [...proxy.clusters.current.values()].map((c) => [
-              c.name,
-              c.stats,
-              { total: c.endpoints.length },
-            ]),
+            clusters: proxy.clusters.current.values(),
           }),
           'text/plain; version=0.0.4; charset=utf-8',
         );

@@ -1,6 +1,6 @@
 // Prometheus text exposition (format 0.0.4) of the proxy's counters, with Envoy's metric names and
 // labels so existing dashboards work. Built only when scraped.
-import { type ClusterStats, RQ_TIME_BUCKETS_MS } from '../cluster/cluster.ts';
+import { type Cluster, RQ_TIME_BUCKETS_MS } from '../cluster/cluster.ts';
 import type { HttpStats } from './stats.ts';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
@@ -33,7 +33,7 @@ class Exposition {
 
 export interface PrometheusSources {
   http: Iterable<HttpStats>;
-  clusters: Iterable<[name: string, stats: ClusterStats, membership: { total: number }]>;
+  clusters: Iterable<Cluster>;
 }
 
 export function renderPrometheus(src: PrometheusSources): string {
@@ -81,8 +81,11 @@ export function renderPrometheus(src: PrometheusSources): string {
       out.sample('weft_http_downstream_rq_response_flags_total', { ...base, response_flag: flag }, count);
     }
   }
-  for (const [name, s, membership] of src.clusters) {
-    const base = { envoy_cluster_name: name };
+  for (const cluster of src.clusters) {
+    const s = cluster.stats;
+    const base = { envoy_cluster_name: cluster.name };
+    const limits = cluster.admission.limits;
+    const healthy = cluster.endpoints.filter((e) => e.healthy).length;
     const counters: Array<[string, string, number, 'counter' | 'gauge']> = [
       ['envoy_cluster_upstream_rq_total', 'Upstream requests (attempts)', s.rqTotal, 'counter'],
       ['envoy_cluster_upstream_rq_active', 'Upstream requests in flight', s.rqActive, 'gauge'],
@@ -107,8 +110,73 @@ export function renderPrometheus(src: PrometheusSources): string {
         'counter',
       ],
       ['envoy_cluster_upstream_cx_connect_fail', 'Failed upstream connections', s.cxConnectFail, 'counter'],
-      ['envoy_cluster_membership_total', 'Endpoints in the cluster', membership.total, 'gauge'],
+      ['envoy_cluster_membership_total', 'Endpoints in the cluster', cluster.endpoints.length, 'gauge'],
+      [
+        'envoy_cluster_membership_healthy',
+        'Endpoints neither ejected nor failing health checks',
+        healthy,
+        'gauge',
+      ],
+      [
+        'envoy_cluster_upstream_rq_pending_active',
+        'Requests waiting for a connection',
+        limits.pending,
+        'gauge',
+      ],
+      [
+        'envoy_cluster_upstream_cx_overflow',
+        'Times max_connections was reached',
+        limits.cxOverflow,
+        'counter',
+      ],
+      [
+        'envoy_cluster_upstream_rq_pending_overflow',
+        'Requests refused by max_pending_requests or max_requests',
+        limits.rqPendingOverflow,
+        'counter',
+      ],
+      [
+        'envoy_cluster_upstream_rq_retry_overflow',
+        'Retries not attempted because of max_retries',
+        limits.rqRetryOverflow,
+        'counter',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_remaining_cx',
+        'Connections left before max_connections',
+        limits.max('connections') - limits.connections,
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_remaining_pending',
+        'Pending requests left before max_pending_requests',
+        limits.max('pending') - limits.pending,
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_remaining_rq',
+        'Requests left before max_requests',
+        limits.max('requests') - limits.requests,
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_remaining_retries',
+        'Retries left before max_retries',
+        limits.max('retries') - limits.retries,
+        'gauge',
+      ],
     ];
+    const outlier = cluster.state.outlier;
+    if (outlier) {
+      for (const [stat, value] of Object.entries(outlier.stats)) {
+        counters.push([
+          `envoy_cluster_outlier_detection_${stat}`,
+          `Outlier detection: ${stat.replace(/_/g, ' ')}`,
+          value,
+          stat === 'ejections_active' ? 'gauge' : 'counter',
+        ]);
+      }
+    }
     for (const [metric, help, value, type] of counters) {
       out.metric(metric, type, help);
       out.sample(metric, base, value);
