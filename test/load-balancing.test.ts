@@ -38,6 +38,17 @@ function cluster(
   };
 }
 
+// A host that answers every request after 50 ms: least-request should route around it.
+const slowHost = await startUpstream({
+  name: 'slow',
+  handler: (_req, res) =>
+    setTimeout(() => {
+      res.writeHead(200, { 'x-upstream': 'slow' });
+      res.end('slow');
+    }, 50),
+});
+t.teardown(() => slowHost.close());
+
 const ring10 = ups.slice(0, 10).map((u) => ({ port: u.port }));
 const doc = (ringHosts: Array<{ port: number }>) =>
   bootstrap({
@@ -54,6 +65,8 @@ const doc = (ringHosts: Array<{ port: number }>) =>
       ),
       cluster('ring', ringHosts, { lb_policy: 'RING_HASH' }),
       cluster('maglev', ringHosts, { lb_policy: 'MAGLEV' }),
+      cluster('least', [{ port: slowHost.port }, { port: ups[0]!.port }, { port: ups[1]!.port }], { lb_policy: 'LEAST_REQUEST' }),
+      cluster('rr-slow', [{ port: slowHost.port }, { port: ups[0]!.port }, { port: ups[1]!.port }]),
       cluster(
         'sticky',
         ups.slice(0, 4).map((u) => ({ port: u.port })),
@@ -64,6 +77,8 @@ const doc = (ringHosts: Array<{ port: number }>) =>
       anyHost([
         { match: { prefix: '/weighted' }, route: { cluster: 'weighted' } },
         { match: { prefix: '/random' }, route: { cluster: 'random' } },
+        { match: { prefix: '/least' }, route: { cluster: 'least' } },
+        { match: { prefix: '/rr-slow' }, route: { cluster: 'rr-slow' } },
         {
           match: { prefix: '/ring' },
           route: { cluster: 'ring', hash_policy: [{ header: { header_name: 'x-user' } }] },
@@ -104,6 +119,13 @@ t.test('RANDOM spreads across all hosts', async (t) => {
       `${name}: ${counts[name]} of 2000 (expected ~500)`,
     );
   }
+});
+
+t.test('LEAST_REQUEST sends less to a slow host than ROUND_ROBIN does', async (t) => {
+  const least = countByUpstream(await blast(client, 600, 12, () => ({ path: '/least' })));
+  const rr = countByUpstream(await blast(client, 600, 12, () => ({ path: '/rr-slow' })));
+  t.equal(rr.slow, 200, 'round robin: exactly a third to the slow host');
+  t.ok((least.slow ?? 0) < 100, `least request: ${least.slow} of 600 to the slow host (round robin: ${rr.slow})`);
 });
 
 async function placements(path: string, keys: number): Promise<string[]> {
