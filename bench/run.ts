@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type BenchArgs, parseBenchArgs, USAGE, UsageError } from './lib/args.ts';
 import type { ClosedLoopResult } from './lib/closed-loop.ts';
 import { waitQuiet } from './lib/cpu-busy.ts';
+import { nodeTs, runWorker } from './lib/jobs.ts';
 import type { OpenLoopResult } from './lib/open-loop.ts';
 import { cleanup, cleanupSync, hasCommand, installExitHandlers, makeTempDir, start } from './lib/procs.ts';
 import {
@@ -22,7 +23,6 @@ import {
   type TargetResult,
 } from './lib/report.ts';
 import { httpGet, TARGET_NAMES, TARGETS, type TargetEnv } from './lib/targets.ts';
-import type { Job } from './lib/worker.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WARMUP_SEC = 2;
@@ -56,8 +56,6 @@ function choosePinning(taskset: boolean): Pinning {
   };
 }
 
-const nodeTs = (script: string, ...args: string[]) => ['--import', 'tsx', join(REPO_ROOT, script), ...args];
-
 async function startUpstream(cpu: string | undefined): Promise<number> {
   const proc = start(process.execPath, nodeTs('bench/lib/upstream.ts'), cpu, {
     cwd: REPO_ROOT,
@@ -75,33 +73,6 @@ async function startUpstream(cpu: string | undefined): Promise<number> {
     });
     void proc.exited.then((code) => reject(new Error(`upstream exited (${code}): ${proc.tail()}`)));
   });
-}
-
-/** Runs one load-generator job in its own (pinned) process; bounded by a hard deadline. */
-async function runWorker<T>(job: Job, cpu: string | undefined, deadlineMs: number): Promise<T> {
-  const proc = start(process.execPath, nodeTs('bench/lib/worker.ts', JSON.stringify(job)), cpu, {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  try {
-    return await new Promise<T>((resolveResult, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${job.kind}-loop generator exceeded ${deadlineMs} ms`)),
-        deadlineMs,
-      );
-      proc.child.once('message', (m: { ok: boolean; result?: T; error?: string }) => {
-        clearTimeout(timer);
-        if (m.ok && m.result !== undefined) resolveResult(m.result);
-        else reject(new Error(`${job.kind}-loop generator failed: ${m.error ?? 'no result'}`));
-      });
-      void proc.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`${job.kind}-loop generator exited (${code}): ${proc.tail()}`));
-      });
-    });
-  } finally {
-    await proc.stop();
-  }
 }
 
 async function measure(name: string, port: number, args: BenchArgs, pin: Pinning): Promise<TargetResult> {
