@@ -65,7 +65,9 @@ const doc = (ringHosts: Array<{ port: number }>) =>
       ),
       cluster('ring', ringHosts, { lb_policy: 'RING_HASH' }),
       cluster('maglev', ringHosts, { lb_policy: 'MAGLEV' }),
-      cluster('least', [{ port: slowHost.port }, { port: ups[0]!.port }, { port: ups[1]!.port }], { lb_policy: 'LEAST_REQUEST' }),
+      cluster('least', [{ port: slowHost.port }, { port: ups[0]!.port }, { port: ups[1]!.port }], {
+        lb_policy: 'LEAST_REQUEST',
+      }),
       cluster('rr-slow', [{ port: slowHost.port }, { port: ups[0]!.port }, { port: ups[1]!.port }]),
       cluster(
         'sticky',
@@ -125,7 +127,10 @@ t.test('LEAST_REQUEST sends less to a slow host than ROUND_ROBIN does', async (t
   const least = countByUpstream(await blast(client, 600, 12, () => ({ path: '/least' })));
   const rr = countByUpstream(await blast(client, 600, 12, () => ({ path: '/rr-slow' })));
   t.equal(rr.slow, 200, 'round robin: exactly a third to the slow host');
-  t.ok((least.slow ?? 0) < 100, `least request: ${least.slow} of 600 to the slow host (round robin: ${rr.slow})`);
+  t.ok(
+    (least.slow ?? 0) < 100,
+    `least request: ${least.slow} of 600 to the slow host (round robin: ${rr.slow})`,
+  );
 });
 
 async function placements(path: string, keys: number): Promise<string[]> {
