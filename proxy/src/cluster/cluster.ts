@@ -4,6 +4,7 @@
 import type { ClusterTable } from '../compile/types.ts';
 import type { Admission } from './admission.ts';
 import type { Endpoint } from './endpoint.ts';
+import type { HealthChecker } from './health/index.ts';
 import { type PickContext, PriorityBalancer, type PriorityLoad } from './lb/index.ts';
 import type { AttemptResult, OutlierDetector } from './outlier/index.ts';
 
@@ -58,6 +59,7 @@ export interface ClusterState {
   readonly stats: ClusterStats;
   readonly admission: Admission;
   readonly outlier: OutlierDetector<Endpoint> | undefined;
+  readonly healthChecker: HealthChecker<Endpoint> | undefined;
 }
 
 export class Cluster {

@@ -60,6 +60,14 @@ export class Endpoint implements LbHost {
     );
   }
 
+  get address(): string {
+    return this.table.address;
+  }
+
+  get port(): number {
+    return this.table.port;
+  }
+
   get healthy(): boolean {
     return !this.ejected && !this.failedHealthCheck;
   }

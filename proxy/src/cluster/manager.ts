@@ -8,12 +8,14 @@ import { Admission } from './admission.ts';
 import { ClusterBreakers } from './breaker/index.ts';
 import { Cluster, type ClusterState, newClusterStats } from './cluster.ts';
 import { Endpoint, poolKey } from './endpoint.ts';
+import { HealthChecker } from './health/index.ts';
 import { OutlierDetector, type OutlierEvent } from './outlier/index.ts';
 
 interface KeptState extends ClusterState {
   /** The config the breakers and detector were built from, to rebuild them only when it changes. */
   readonly breakersConfig: string;
   readonly outlierConfig: string;
+  readonly healthConfig: string;
 }
 
 export class ClusterManager {
@@ -44,7 +46,9 @@ export class ClusterManager {
       if (!nextEndpoints.has(key)) void endpoint.close().catch(() => {});
     }
     for (const [name, state] of this.states) {
-      if (nextStates.get(name)?.outlier !== state.outlier) state.outlier?.close();
+      const next = nextStates.get(name);
+      if (next?.outlier !== state.outlier) state.outlier?.close();
+      if (next?.healthChecker !== state.healthChecker) state.healthChecker?.close();
     }
     this.endpoints = nextEndpoints;
     this.states = nextStates;
@@ -68,7 +72,28 @@ export class ClusterManager {
     }
     if (!outlier) for (const endpoint of endpoints) endpoint.ejected = false;
     outlier?.setHosts(endpoints);
-    return { stats: previous?.stats ?? newClusterStats(), admission, outlier, breakersConfig, outlierConfig };
+    const stats = previous?.stats ?? newClusterStats();
+    const healthConfig = JSON.stringify(table.healthCheck ?? null);
+    let healthChecker = previous?.healthConfig === healthConfig ? previous.healthChecker : undefined;
+    if (!healthChecker && table.healthCheck) {
+      healthChecker = new HealthChecker<Endpoint>(table.healthCheck, {
+        clusterName: table.name,
+        hasTraffic: () => stats.rqTotal > 0,
+        onChange: (host, healthy, reason) => this.onHealthChange(table.name, host, healthy, reason),
+      });
+    }
+    if (healthChecker) {
+      // Hosts new to the checker fail until their first check passes (Envoy's FAILED_ACTIVE_HC).
+      for (const endpoint of endpoints) endpoint.failedHealthCheck = !healthChecker.isHealthy(endpoint);
+      healthChecker.setHosts(endpoints);
+    } else for (const endpoint of endpoints) endpoint.failedHealthCheck = false;
+    return { stats, admission, outlier, healthChecker, breakersConfig, outlierConfig, healthConfig };
+  }
+
+  private onHealthChange(cluster: string, host: Endpoint, healthy: boolean, reason: string): void {
+    host.failedHealthCheck = !healthy;
+    log.info({ cluster, host: host.id, healthy, reason }, 'active health check');
+    this.clusters.get(cluster)?.healthChanged();
   }
 
   private onOutlierEvent(cluster: string, event: OutlierEvent<Endpoint>): void {
@@ -98,12 +123,19 @@ export class ClusterManager {
   }
 
   async close(): Promise<void> {
-    for (const state of this.states.values()) state.outlier?.close();
+    this.closeWatchers();
     await Promise.allSettled([...this.endpoints.values()].map((e) => e.close()));
   }
 
   async destroy(): Promise<void> {
-    for (const state of this.states.values()) state.outlier?.close();
+    this.closeWatchers();
     await Promise.allSettled([...this.endpoints.values()].map((e) => e.destroy()));
+  }
+
+  private closeWatchers(): void {
+    for (const state of this.states.values()) {
+      state.outlier?.close();
+      state.healthChecker?.close();
+    }
   }
 }

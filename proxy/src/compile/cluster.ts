@@ -1,6 +1,7 @@
 // envoy.config.cluster.v3.Cluster (STATIC) → ClusterTable.
 
 import { compileCircuitBreakers } from '../cluster/breaker/config.ts';
+import { compileHealthChecks } from '../cluster/health/config.ts';
 import { compileLbConfig } from '../cluster/lb/config.ts';
 import { compileOutlierDetection } from '../cluster/outlier/config.ts';
 import { ConfigError, joinPath } from '../config/errors.ts';
@@ -83,6 +84,8 @@ export function compileCluster(c: Obj, path: string): ClusterTable {
       : compileOutlierDetection(c.outlier_detection, joinPath(path, 'outlier_detection'));
   const table: ClusterTable = { name, endpoints, connectTimeoutMs, protocol, lb, breakers };
   if (outlier) Object.assign(table, { outlier });
+  const healthCheck = compileHealthChecks(c.health_checks, joinPath(path, 'health_checks'));
+  if (healthCheck) Object.assign(table, { healthCheck });
   if (idleTimeoutMs !== undefined) Object.assign(table, { idleTimeoutMs });
   if (maxRequestsPerConnection !== undefined && maxRequestsPerConnection > 0)
     Object.assign(table, { maxRequestsPerConnection });

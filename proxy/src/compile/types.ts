@@ -1,4 +1,5 @@
 import type { CircuitBreakersConfig } from '../cluster/breaker/config.ts';
+import type { HealthCheckConfig } from '../cluster/health/config.ts';
 import type { LbConfig } from '../cluster/lb/config.ts';
 import type { HashPolicy } from '../cluster/lb/hash-policy.ts';
 import type { OutlierConfig } from '../cluster/outlier/config.ts';
@@ -244,6 +245,7 @@ export interface ClusterTable {
   readonly lb: LbConfig;
   readonly breakers: CircuitBreakersConfig;
   readonly outlier?: OutlierConfig;
+  readonly healthCheck?: HealthCheckConfig;
 }
 
 export interface AccessLogTable {

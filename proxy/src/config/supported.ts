@@ -2,6 +2,10 @@
 // is rejected as 'unsupported' when it is set (non-default), so that a config never silently means
 // something different in Weft than in Envoy. Grow these tables as features land.
 import protobuf, { type Field, type Type } from 'protobufjs';
+import {
+  HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
+  HEALTH_CHECK_SUPPORTED_FIELDS,
+} from '../cluster/health/config.ts';
 import { ConfigError, joinMapKey, joinPath } from './errors.ts';
 import { findMessageType, fullNameOf } from './proto-root.ts';
 import { isRecord } from './scalars.ts';
@@ -143,8 +147,12 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment'],
     ...['typed_extension_protocol_options', 'http2_protocol_options'],
     ...['least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'common_lb_config'],
-    ...['circuit_breakers', 'outlier_detection'],
+    ...['circuit_breakers', 'outlier_detection', 'health_checks'],
   ],
+  // Active health checks: cluster/health/config.ts refuses what it does not implement inside these.
+  ...Object.fromEntries(
+    Object.entries(HEALTH_CHECK_SUPPORTED_FIELDS).filter(([message]) => message.includes('HealthCheck')),
+  ),
   [`${CLUSTER}.LeastRequestLbConfig`]: ['choice_count', 'active_request_bias'],
   [`${CORE}.RuntimeDouble`]: ['default_value', 'runtime_key'],
   [`${CLUSTER}.RingHashLbConfig`]: ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
@@ -221,6 +229,7 @@ export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> 
     'MAGLEV',
   ],
   [`${CORE}.SocketAddress.protocol`]: ['TCP'],
+  ...HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
   [`${HTTP_CONNECTION_MANAGER}.codec_type`]: ['AUTO', 'HTTP1', 'HTTP2'],
 };
 

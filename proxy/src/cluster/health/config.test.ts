@@ -154,7 +154,9 @@ t.test('other checker kinds and unimplemented fields are refused by name', async
         ...MINIMAL,
         http_health_check: {
           path: '/',
-          request_headers_to_add: [{ header: { key: 'a', value: 'b' }, append_action: 'OVERWRITE_IF_EXISTS' }],
+          request_headers_to_add: [
+            { header: { key: 'a', value: 'b' }, append_action: 'OVERWRITE_IF_EXISTS' },
+          ],
         },
       },
       `${PATH}[0].http_health_check.request_headers_to_add[0].append_action`,
@@ -242,7 +244,7 @@ t.test('the supported-fields table names full proto message names', async (t) =>
   t.notOk(HEALTH_CHECK_SUPPORTED_FIELDS['envoy.config.core.v3.HealthCheck']?.includes('tcp_health_check'));
 });
 
-t.test('every listed message and field exists in Envoy\'s protos', async (t) => {
+t.test("every listed message and field exists in Envoy's protos", async (t) => {
   for (const [message, fields] of Object.entries(HEALTH_CHECK_SUPPORTED_FIELDS)) {
     const type = findMessageType(message);
     t.ok(type, message);

@@ -88,37 +88,59 @@ t.test('a threshold of 0 never trips, as in Envoy', async (t) => {
   t.equal(h.healthy, false);
 });
 
-t.test('the next delay: interval, unhealthy_interval and the edge intervals while a flip is pending', async (t) => {
-  const c = config({
-    unhealthy_interval: '20s',
-    unhealthy_edge_interval: '3s',
-    healthy_edge_interval: '2s',
-    no_traffic_interval: '60s',
-    no_traffic_healthy_interval: '120s',
-  });
-  const zero = () => 0;
-  t.equal(nextDelayMs(c, true, 'unchanged', true, zero), 10_000, 'healthy, stays healthy');
-  t.equal(nextDelayMs(c, true, 'changed', true, zero), 10_000, 'just turned healthy');
-  t.equal(nextDelayMs(c, true, 'pending', true, zero), 2000, 'success, not yet healthy');
-  t.equal(nextDelayMs(c, false, 'unchanged', true, zero), 20_000, 'unhealthy, stays unhealthy');
-  t.equal(nextDelayMs(c, false, 'changed', true, zero), 20_000, 'just turned unhealthy');
-  t.equal(nextDelayMs(c, false, 'pending', true, zero), 3000, 'failure, not yet unhealthy');
-  t.equal(nextDelayMs(c, true, 'unchanged', false, zero), 120_000, 'no traffic yet, healthy');
-  t.equal(nextDelayMs(c, true, 'pending', false, zero), 60_000, 'no traffic yet, pending');
-  t.equal(nextDelayMs(c, false, 'unchanged', false, zero), 60_000, 'no traffic yet, unhealthy');
-});
+t.test(
+  'the next delay: interval, unhealthy_interval and the edge intervals while a flip is pending',
+  async (t) => {
+    const c = config({
+      unhealthy_interval: '20s',
+      unhealthy_edge_interval: '3s',
+      healthy_edge_interval: '2s',
+      no_traffic_interval: '60s',
+      no_traffic_healthy_interval: '120s',
+    });
+    const zero = () => 0;
+    t.equal(nextDelayMs(c, true, 'unchanged', true, zero), 10_000, 'healthy, stays healthy');
+    t.equal(nextDelayMs(c, true, 'changed', true, zero), 10_000, 'just turned healthy');
+    t.equal(nextDelayMs(c, true, 'pending', true, zero), 2000, 'success, not yet healthy');
+    t.equal(nextDelayMs(c, false, 'unchanged', true, zero), 20_000, 'unhealthy, stays unhealthy');
+    t.equal(nextDelayMs(c, false, 'changed', true, zero), 20_000, 'just turned unhealthy');
+    t.equal(nextDelayMs(c, false, 'pending', true, zero), 3000, 'failure, not yet unhealthy');
+    t.equal(nextDelayMs(c, true, 'unchanged', false, zero), 120_000, 'no traffic yet, healthy');
+    t.equal(nextDelayMs(c, true, 'pending', false, zero), 60_000, 'no traffic yet, pending');
+    t.equal(nextDelayMs(c, false, 'unchanged', false, zero), 60_000, 'no traffic yet, unhealthy');
+  },
+);
 
 t.test('jitter adds [0, interval_jitter) and [0, interval·percent/100)', async (t) => {
   const c = config({ interval_jitter: '1s', interval_jitter_percent: 50 });
-  t.equal(nextDelayMs(c, true, 'unchanged', true, () => 0), 10_000);
-  t.equal(nextDelayMs(c, true, 'unchanged', true, () => 0.5), 10_000 + 2500 + 500);
+  t.equal(
+    nextDelayMs(c, true, 'unchanged', true, () => 0),
+    10_000,
+  );
+  t.equal(
+    nextDelayMs(c, true, 'unchanged', true, () => 0.5),
+    10_000 + 2500 + 500,
+  );
   t.ok(nextDelayMs(c, true, 'unchanged', true, () => 0.999_999) < 10_000 + 5000 + 1000);
-  t.equal(withJitter(0, 0, 0, () => 0), 1, 'never 0 ms');
+  t.equal(
+    withJitter(0, 0, 0, () => 0),
+    1,
+    'never 0 ms',
+  );
 });
 
 t.test('the first check: at once, or within initial_jitter', async (t) => {
-  t.equal(initialDelayMs(config(), () => 0.5), 0);
+  t.equal(
+    initialDelayMs(config(), () => 0.5),
+    0,
+  );
   const c = config({ initial_jitter: '2s' });
-  t.equal(initialDelayMs(c, () => 0.5), 1000);
-  t.equal(initialDelayMs(c, () => 0), 1);
+  t.equal(
+    initialDelayMs(c, () => 0.5),
+    1000,
+  );
+  t.equal(
+    initialDelayMs(c, () => 0),
+    1,
+  );
 });

@@ -55,36 +55,58 @@ function extraHeaders(config: HealthCheckConfig): Record<string, string | string
   return headers;
 }
 
+const STOPPED: ProbeOutcome = { kind: 'network', timeout: false, error: 'health checking stopped' };
+
+/** One check in flight: its result, and a way to settle it at once (close() must leave no timer). */
+interface Bounded {
+  readonly outcome: Promise<ProbeOutcome>;
+  readonly cancel: () => void;
+}
+
 /**
  * Runs one check: `start` sends the request and reports through `settle`; the first settlement
- * wins, clears the timeout and lets `onTimeout` tear the request down if the timer won.
+ * wins and clears the timeout; `teardown` runs when the timer or cancel() won, to drop the request.
  */
 function bounded(
   timers: Timers,
   timeoutMs: number,
   start: (settle: (outcome: ProbeOutcome) => void) => void,
-  onTimeout: () => void,
-): Promise<ProbeOutcome> {
-  return new Promise((resolve) => {
+  teardown: () => void,
+): Bounded {
+  let settle!: (outcome: ProbeOutcome) => void;
+  const outcome = new Promise<ProbeOutcome>((resolve) => {
     let done = false;
-    const settle = (outcome: ProbeOutcome) => {
+    settle = (result) => {
       if (done) return;
       done = true;
       timers.clearTimeout(timer);
-      resolve(outcome);
+      resolve(result);
     };
     const timer = timers.setTimeout(() => {
       settle({ kind: 'network', timeout: true, error: `no complete response within ${timeoutMs} ms` });
-      onTimeout();
+      teardown();
     }, timeoutMs);
-    start(settle);
   });
+  try {
+    start(settle);
+  } catch (error) {
+    // e.g. a header value Node refuses to send: a failed check, not a crashed checker.
+    settle({ kind: 'network', timeout: false, error: describe(error) });
+    teardown();
+  }
+  return {
+    outcome,
+    cancel: () => {
+      settle(STOPPED);
+      teardown();
+    },
+  };
 }
 
 class Http1Prober implements Prober {
   private readonly agent: http.Agent;
   private readonly headers: Record<string, string | string[]>;
-  private inflight: http.ClientRequest | undefined;
+  private inflight: Bounded | undefined;
 
   constructor(
     private readonly config: HealthCheckConfig,
@@ -99,7 +121,7 @@ class Http1Prober implements Prober {
 
   probe(): Promise<ProbeOutcome> {
     let req: http.ClientRequest | undefined;
-    return bounded(
+    const check = bounded(
       this.timers,
       this.config.timeoutMs,
       (settle) => {
@@ -113,7 +135,6 @@ class Http1Prober implements Prober {
           headers: this.headers,
           agent: this.agent,
         });
-        this.inflight = req;
         req.on('error', network);
         req.on('response', (res) => {
           const status = res.statusCode ?? 0;
@@ -125,17 +146,18 @@ class Http1Prober implements Prober {
           });
           res.resume();
         });
-        req.on('close', () => {
-          if (this.inflight === req) this.inflight = undefined;
-        });
         req.end();
       },
       () => req?.destroy(),
     );
+    this.inflight = check;
+    return check.outcome.finally(() => {
+      if (this.inflight === check) this.inflight = undefined;
+    });
   }
 
   close(): void {
-    this.inflight?.destroy(new Error('health checking stopped'));
+    this.inflight?.cancel();
     this.agent.destroy();
   }
 }
@@ -145,7 +167,7 @@ class Http2Prober implements Prober {
   private readonly origin: string;
   private readonly headers: http2.OutgoingHttpHeaders;
   private closed = false;
-  private inflight: http2.ClientHttp2Stream | undefined;
+  private inflight: Bounded | undefined;
 
   constructor(
     private readonly config: HealthCheckConfig,
@@ -180,23 +202,21 @@ class Http2Prober implements Prober {
   }
 
   probe(): Promise<ProbeOutcome> {
-    if (this.closed) {
-      return Promise.resolve({ kind: 'network', timeout: false, error: 'health checking stopped' });
-    }
+    if (this.closed) return Promise.resolve(STOPPED);
     const session = this.connection();
     let stream: http2.ClientHttp2Stream | undefined;
-    const outcome = bounded(
+    const check = bounded(
       this.timers,
       this.config.timeoutMs,
       (settle) => {
         const network = (error: unknown) =>
           settle({ kind: 'network', timeout: false, error: describe(error) });
         const onSessionClose = () => network(new Error('connection closed before the response ended'));
-        session.once('error', network);
-        session.once('close', onSessionClose);
         let status = 0;
         stream = session.request(this.headers, { endStream: true });
-        this.inflight = stream;
+        // Attached only once the stream exists: a request() that throws must not leave them behind.
+        session.once('error', network);
+        session.once('close', onSessionClose);
         stream.on('response', (headers) => {
           status = Number(headers[':status'] ?? 0);
         });
@@ -205,7 +225,6 @@ class Http2Prober implements Prober {
         stream.on('close', () => {
           session.off('error', network);
           session.off('close', onSessionClose);
-          if (this.inflight === stream) this.inflight = undefined;
           network(new Error(`stream closed before the response ended (code ${stream?.rstCode ?? 0})`));
         });
         stream.resume();
@@ -213,18 +232,16 @@ class Http2Prober implements Prober {
       // Envoy closes the whole connection on a timeout, not just the stream.
       () => session.destroy(),
     );
-    if (!this.config.reuseConnection) {
-      return outcome.then((result) => {
-        session.close();
-        return result;
-      });
-    }
-    return outcome;
+    this.inflight = check;
+    return check.outcome.finally(() => {
+      if (this.inflight === check) this.inflight = undefined;
+      if (!this.config.reuseConnection) session.close();
+    });
   }
 
   close(): void {
     this.closed = true;
-    this.inflight?.close(http2.constants.NGHTTP2_CANCEL);
+    this.inflight?.cancel();
     this.session?.destroy();
     this.session = undefined;
   }
