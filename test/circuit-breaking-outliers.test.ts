@@ -59,6 +59,9 @@ const proxy = await startProxy(
       cluster('limited', [{ port: slow.port }], {
         circuit_breakers: { thresholds: [{ max_connections: 1, max_pending_requests: 1 }] },
       }),
+      cluster('queued', [{ port: slow.port }], {
+        circuit_breakers: { thresholds: [{ max_connections: 1, max_pending_requests: 2 }] },
+      }),
       cluster('retry-limited', [{ port: broken[0]!.port }], {
         circuit_breakers: { thresholds: [{ max_retries: 0 }] },
       }),
@@ -82,6 +85,7 @@ const proxy = await startProxy(
     virtualHosts: [
       anyHost([
         { match: { prefix: '/limited' }, route: { cluster: 'limited' } },
+        { match: { prefix: '/queued' }, route: { cluster: 'queued' } },
         {
           match: { prefix: '/retry-limited' },
           route: { cluster: 'retry-limited', retry_policy: { retry_on: '5xx', num_retries: 3 } },
@@ -120,6 +124,36 @@ t.test(
   },
 );
 
+t.test('pending requests run in arrival order; a cancelled one leaves the queue', async (t) => {
+  const { request } = await import('undici');
+  const url = `http://127.0.0.1:${proxy.port}/queued`;
+  const order: string[] = [];
+  const send = (id: string, signal?: AbortSignal) =>
+    request(url, { headers: { 'x-test-delay-ms': '150', 'x-id': id }, ...(signal ? { signal } : {}) }).then(
+      async (r) => {
+        await r.body.text();
+        order.push(id);
+        return r.statusCode;
+      },
+    );
+  const first = send('first');
+  await new Promise((r) => setTimeout(r, 30));
+  const abort = new AbortController();
+  const cancelled = send('cancelled', abort.signal).catch(() => 'aborted');
+  await new Promise((r) => setTimeout(r, 30));
+  const last = send('last');
+  await new Promise((r) => setTimeout(r, 30));
+  t.equal(clusterOf('queued').admission.limits.pending, 2, 'two waiting behind the one running');
+  abort.abort();
+  t.same(await Promise.all([first, cancelled, last]), [200, 'aborted', 200]);
+  t.same(order, ['first', 'last']);
+  t.notOk(
+    slow.seen.some((e) => e.headers['x-id'] === 'cancelled'),
+    'the cancelled request never reached the upstream',
+  );
+  t.equal(clusterOf('queued').admission.limits.pending, 0);
+});
+
 t.test('max_retries 0: retries are not attempted and counted as overflow', async (t) => {
   const seen = broken[0]!.seen.length;
   const r = await client({ path: '/retry-limited' });
@@ -155,9 +189,17 @@ t.test(
 );
 
 t.test('priority failover: when priority 0 hosts are ejected, priority 1 takes the traffic', async (t) => {
-  const before = countByUpstream(await blast(client, 2, 1, () => ({ path: '/failover' })));
-  t.same(before, { bad1: 1, bad2: 1 }, 'priority 1 idle while priority 0 is healthy');
   const c = clusterOf('failover');
+  t.same(c.priorityLoad.load, [100, 0], 'all load on priority 0 while it is healthy');
+  const first = await client({ path: '/failover' });
+  t.match(first.headers['x-upstream'], /^bad[12]$/, 'the first request goes to priority 0');
+  t.same(
+    c.priorityLoad.load,
+    [70, 30],
+    'one of two healthy × 1.4 overprovisioning = 70 % stays on priority 0',
+  );
+  for (let i = 0; i < 50 && c.endpoints.filter((e) => e.ejected).length < 2; i++)
+    await client({ path: '/failover' });
   t.equal(c.endpoints.filter((e) => e.ejected).length, 2, 'both priority-0 hosts ejected');
   t.same(c.priorityLoad.load, [0, 100]);
   const after = countByUpstream(await blast(client, 40, 4, () => ({ path: '/failover' })));

@@ -178,6 +178,25 @@ t.test('cookie hash policy: generates the cookie with its TTL, then sticks to it
   );
 });
 
+t.test('a request in flight to an endpoint that is removed still completes', async (t) => {
+  const inflight = client({ path: '/least', headers: { 'x-test-delay-ms': '200' } });
+  const only = bootstrap({
+    clusters: [cluster('least', [{ port: ups[5]!.port }])],
+    virtualHosts: [anyHost([{ match: { prefix: '/' }, route: { cluster: 'least' } }])],
+  });
+  await new Promise((r) => setTimeout(r, 50));
+  await proxy.proxy.apply(
+    compileBootstrap(loadBootstrapText(JSON.stringify(only), 'removed.json').bootstrap),
+  );
+  const r = await inflight;
+  t.equal(r.status, 200, `completed on ${r.headers['x-upstream']} after its endpoint left the config`);
+  t.equal(
+    (await client({ path: '/least' })).headers['x-upstream'],
+    'u5',
+    'new requests use the new endpoints',
+  );
+});
+
 t.test('zero failed requests while endpoints are added and removed under load', async (t) => {
   const base = ups.slice(0, 3).map((u) => ({ port: u.port }));
   const variants = [

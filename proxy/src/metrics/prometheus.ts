@@ -86,6 +86,7 @@ export function renderPrometheus(src: PrometheusSources): string {
     const base = { envoy_cluster_name: cluster.name };
     const limits = cluster.admission.limits;
     const healthy = cluster.endpoints.filter((e) => e.healthy).length;
+    const connections = cluster.endpoints.reduce((n, e) => n + e.pool.stats.connected, 0);
     const counters: Array<[string, string, number, 'counter' | 'gauge']> = [
       ['envoy_cluster_upstream_rq_total', 'Upstream requests (attempts)', s.rqTotal, 'counter'],
       ['envoy_cluster_upstream_rq_active', 'Upstream requests in flight', s.rqActive, 'gauge'],
