@@ -10,6 +10,7 @@ import { observeRqTime } from '../cluster/cluster.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
 import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
 import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
+import { classify, FAILURE_BODIES, FAILURE_FLAGS } from './attempt-failure.ts';
 import type { Headers } from './downstream.ts';
 import { stripResponseHopByHop } from './downstream.ts';
 import { peerOf } from './peer.ts';
@@ -59,39 +60,6 @@ function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
 const ROUTE_TIMEOUT = new Error('upstream request timeout');
 const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
 const DOWNSTREAM_CLOSED = new Error('downstream closed');
-
-const CONNECT_ERRORS = new Set([
-  'ECONNREFUSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EADDRNOTAVAIL',
-]);
-
-function classify(err: unknown): AttemptFailure {
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code;
-  if (code && CONNECT_ERRORS.has(code)) return 'connect-failure';
-  if (e.message?.includes('REFUSED_STREAM')) return 'refused-stream';
-  return 'reset';
-}
-
-const FAILURE_FLAGS: Record<AttemptFailure, number> = {
-  'connect-failure': RF.UPSTREAM_CONNECT_FAILURE,
-  reset: RF.UPSTREAM_CONNECTION_TERMINATION,
-  'refused-stream': RF.UPSTREAM_RESET,
-  'per-try-timeout': RF.UPSTREAM_REQUEST_TIMEOUT,
-};
-
-const FAILURE_BODIES: Record<AttemptFailure, string> = {
-  'connect-failure':
-    'upstream connect error or disconnect/reset before headers. reset reason: connection failure',
-  reset: 'upstream connect error or disconnect/reset before headers. reset reason: connection termination',
-  'refused-stream':
-    'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset',
-  'per-try-timeout': 'upstream request timeout',
-};
 
 /** Parsed once per request only when the header is present. */
 function requestRetriableCodes(headers: Headers): ReadonlySet<number> | undefined {
