@@ -176,6 +176,34 @@ t.test('malformed HTTP → 400 and close; the proxy keeps serving', async (t) =>
   t.equal((await client({ path: '/' })).status, 200);
 });
 
+t.test('garbage, truncated requests and broken HTTP/2 frames never take the proxy down', async (t) => {
+  let seed = 42;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const samples = [
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x04\x09\xff\xff\xff\xff\xff',
+    'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+    'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc',
+    'GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET / HTTP/9.9\r\nHost: x\r\n\r\n',
+  ];
+  for (let i = 0; i < 40; i++) {
+    const bytes = Buffer.alloc(1 + Math.floor(rand() * 300));
+    for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(rand() * 256);
+    samples.push(bytes.toString('latin1'));
+  }
+  await Promise.all(samples.map((sample) => raw(proxy.port, sample, 300).catch(() => '')));
+  const client = h1Client(proxy.port);
+  t.teardown(() => client.close());
+  t.equal((await client({ path: '/after-garbage' })).status, 200, 'still serving HTTP/1.1');
+  const h2 = h2Client(proxy.port);
+  t.teardown(() => h2.close());
+  t.equal((await h2({ path: '/after-garbage' })).status, 200, 'still serving HTTP/2');
+});
+
 t.test('headers over max_request_headers_kb → 431 (HTTP/1.1 and HTTP/2)', async (t) => {
   const big = 'v'.repeat(5000);
   const out = await raw(proxy.port, `GET / HTTP/1.1\r\nHost: x\r\nx-big: ${big}\r\n\r\n`);
