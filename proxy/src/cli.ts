@@ -6,15 +6,24 @@ import { compileBootstrap } from './compile/runtime.ts';
 import { ConfigError, ConfigErrors, loadBootstrapFile } from './config/index.ts';
 import { log } from './log.ts';
 import { WeftProxy } from './proxy.ts';
+import { connectXds } from './xds/index.ts';
 
 const HELP = `weft-proxy — Weft's L7 sidecar proxy
 
 Usage:
   weft-proxy --bootstrap FILE [--drain-seconds N]
+  weft-proxy --control-plane HOST:PORT --node-id ID [--namespace NS] [--labels k=v,...]
+             [--service-account SA] [--admin-port 15000] [--drain-seconds N]
 
 Options:
-  --bootstrap FILE     Envoy v3 Bootstrap (YAML or JSON): admin, static listeners and clusters
-  --drain-seconds N    on SIGTERM or POST /quitquitquit, let in-flight requests finish for up to N seconds (default 5)
+  --bootstrap FILE        Envoy v3 Bootstrap (YAML or JSON): admin, static listeners and clusters
+  --control-plane ADDR    take listeners, routes, clusters and endpoints from this ADS server (xDS v3)
+  --node-id ID            this proxy's xDS node id (e.g. sidecar~10.0.0.5~reviews-v1-abc.default)
+  --namespace NS          the workload's namespace (node metadata NAMESPACE, default "default")
+  --labels k=v,...        the workload's labels (node metadata LABELS)
+  --service-account SA    the workload's service account (node metadata SERVICE_ACCOUNT)
+  --admin-port N          admin listener on 127.0.0.1 in control-plane mode (default 15000)
+  --drain-seconds N       on SIGTERM or POST /quitquitquit, let in-flight requests finish for up to N seconds (default 5)
   --help               show this help
 
 Environment:
@@ -32,6 +41,12 @@ async function main(): Promise<void> {
     return parseArgs({
       options: {
         bootstrap: { type: 'string' },
+        'control-plane': { type: 'string' },
+        'node-id': { type: 'string' },
+        namespace: { type: 'string', default: 'default' },
+        labels: { type: 'string', default: '' },
+        'service-account': { type: 'string', default: '' },
+        'admin-port': { type: 'string', default: '15000' },
         'drain-seconds': { type: 'string', default: '5' },
         help: { type: 'boolean', default: false },
       },
@@ -48,12 +63,36 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const file = args.values.bootstrap;
-  if (!file) fail('--bootstrap FILE is required (see --help)');
   const drainSeconds = Number(args.values['drain-seconds']);
   if (!Number.isFinite(drainSeconds) || drainSeconds < 0)
     fail('--drain-seconds must be a non-negative number');
-
+  const v = args.values;
+  if (v['control-plane'] !== undefined) {
+    if (v.bootstrap !== undefined) fail('use either --bootstrap or --control-plane, not both');
+    if (!v['node-id']) fail('--node-id is required with --control-plane (see --help)');
+    const adminPort = Number(v['admin-port']);
+    if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535)
+      fail('--admin-port must be a port number');
+    const metadata: Record<string, string> = { NAMESPACE: v.namespace ?? 'default' };
+    if (v.labels) metadata.LABELS = parseLabels(v.labels);
+    if (v['service-account']) metadata.SERVICE_ACCOUNT = v['service-account'];
+    const proxy = new WeftProxy();
+    const admin = await startAdmin(proxy, '127.0.0.1', adminPort, drainSeconds);
+    const xds = connectXds(
+      proxy,
+      v['control-plane'],
+      { id: v['node-id'], metadata },
+      {
+        onEvent: (event) => log.info(event, `xds ${event.kind}`),
+        onApplyError: (err) => log.error({ err: err.message }, 'cannot apply config'),
+      },
+    );
+    onSignals(proxy, admin, drainSeconds, () => xds.close());
+    log.info({ controlPlane: v['control-plane'], node: v['node-id'] }, 'connecting');
+    return;
+  }
+  const file = v.bootstrap;
+  if (!file) fail('--bootstrap FILE or --control-plane HOST:PORT is required (see --help)');
   let config: ReturnType<typeof compileBootstrap>;
   try {
     const loaded = await loadBootstrapFile(file);
@@ -63,34 +102,74 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) fail(err.file ? err.message : `${file}: ${err.message}`);
     throw err;
   }
-
   const proxy = new WeftProxy();
-  let admin: AdminServer | undefined;
-  const shutdown = async (reason: string) => {
-    log.info({ reason, drainSeconds }, 'draining');
-    await proxy.stop(drainSeconds * 1000);
-    await admin?.close();
-    log.info('stopped');
-    log.flush();
-    process.exit(0);
-  };
-  if (config.admin) {
-    admin = new AdminServer(proxy, {
-      address: config.admin.address,
-      port: config.admin.port,
-      onQuit: () => void shutdown('quitquitquit'),
-    });
-    const addr = await admin.listen();
-    log.info({ admin: `${addr.address}:${addr.port}` }, 'admin listening');
-  }
+  const admin = config.admin
+    ? await startAdmin(proxy, config.admin.address, config.admin.port, drainSeconds)
+    : undefined;
   try {
     await proxy.apply(config);
   } catch (err) {
     fail(`cannot start listeners: ${(err as Error).message}`);
   }
   log.info({ listeners: proxy.listenerAddresses(), clusters: [...config.clusters.keys()] }, 'ready');
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  onSignals(proxy, admin, drainSeconds);
+}
+
+/** `app=reviews,version=v1` → the JSON object Istio puts in node metadata LABELS. */
+function parseLabels(text: string): string {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) fail(`--labels: "${pair}" is not key=value`);
+    labels[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return JSON.stringify(labels);
+}
+
+let stopping = false;
+
+async function shutdown(
+  proxy: WeftProxy,
+  admin: AdminServer | undefined,
+  drainSeconds: number,
+  reason: string,
+  before?: () => void,
+): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ reason, drainSeconds }, 'draining');
+  before?.();
+  await proxy.stop(drainSeconds * 1000);
+  await admin?.close();
+  log.info('stopped');
+  log.flush();
+  process.exit(0);
+}
+
+let quit: (() => void) | undefined;
+
+async function startAdmin(
+  proxy: WeftProxy,
+  address: string,
+  port: number,
+  drainSeconds: number,
+): Promise<AdminServer> {
+  const admin: AdminServer = new AdminServer(proxy, { address, port, onQuit: () => quit?.() });
+  quit = () => void shutdown(proxy, admin, drainSeconds, 'quitquitquit');
+  const addr = await admin.listen();
+  log.info({ admin: `${addr.address}:${addr.port}` }, 'admin listening');
+  return admin;
+}
+
+function onSignals(
+  proxy: WeftProxy,
+  admin: AdminServer | undefined,
+  drainSeconds: number,
+  before?: () => void,
+): void {
+  quit = () => void shutdown(proxy, admin, drainSeconds, 'quitquitquit', before);
+  process.once('SIGTERM', () => void shutdown(proxy, admin, drainSeconds, 'SIGTERM', before));
+  process.once('SIGINT', () => void shutdown(proxy, admin, drainSeconds, 'SIGINT', before));
 }
 
 main().catch((err: unknown) => fail((err as Error)?.stack ?? String(err)));

@@ -11,22 +11,26 @@ import { optionalDurationMs, optionalUint } from './values.ts';
 
 const HTTP_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
-export function compileCluster(c: Obj, path: string): ClusterTable {
+/**
+ * `assignments` holds EDS ClusterLoadAssignments by service name, for clusters of type EDS; an EDS
+ * cluster whose assignment has not arrived has no endpoints yet (Envoy: warming).
+ */
+export function compileCluster(c: Obj, path: string, assignments?: ReadonlyMap<string, Obj>): ClusterTable {
   const name = String(c.name ?? '');
   if (!name) throw new ConfigError(joinPath(path, 'name'), 'a cluster needs a name');
   const endpoints: EndpointTable[] = [];
-  const la = optionalObj(c.load_assignment);
+  const eds = c.type === 'EDS';
+  const serviceName = String(optionalObj(c.eds_cluster_config).service_name || name);
+  const la = eds ? (assignments?.get(serviceName) ?? {}) : optionalObj(c.load_assignment);
+  const laPath = eds ? `ClusterLoadAssignment(${serviceName})` : joinPath(path, 'load_assignment');
   objList(la.endpoints).forEach((locality, li) => {
     const priority = optionalUint(
       locality.priority,
-      joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'priority'),
+      joinPath(joinPath(joinPath(laPath, 'endpoints'), li), 'priority'),
       0,
     );
     objList(locality.lb_endpoints).forEach((lb, ei) => {
-      const epPath = joinPath(
-        joinPath(joinPath(joinPath(path, 'load_assignment.endpoints'), li), 'lb_endpoints'),
-        ei,
-      );
+      const epPath = joinPath(joinPath(joinPath(joinPath(laPath, 'endpoints'), li), 'lb_endpoints'), ei);
       const endpoint = optionalObj(lb.endpoint);
       const sa = optionalObj(optionalObj(endpoint.address).socket_address);
       const address = String(sa.address ?? '');

@@ -3,7 +3,13 @@ import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileFault } from './fault.ts';
 import { type Obj, objList, optionalObj } from './fields.ts';
 import { compileRouteConfiguration } from './routes.ts';
-import type { AccessLogTable, FaultTable, HttpConnectionManagerTable, ListenerTable } from './types.ts';
+import type {
+  AccessLogTable,
+  FaultTable,
+  HttpConnectionManagerTable,
+  ListenerTable,
+  RouteTable,
+} from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
 const HCM_TYPE =
@@ -16,7 +22,23 @@ const STDOUT_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.str
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
-export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<string>): ListenerTable {
+/** Raised when a listener names an RDS route configuration that has not arrived yet. */
+export class MissingRouteConfig extends Error {
+  constructor(readonly routeConfigName: string) {
+    super(`route configuration "${routeConfigName}" has not been received`);
+  }
+}
+
+/**
+ * `routeConfigs` holds the RDS route configurations by name, for listeners whose connection manager
+ * uses `rds` rather than an inline `route_config`.
+ */
+export function compileListener(
+  l: Obj,
+  path: string,
+  clusterNames: ReadonlySet<string>,
+  routeConfigs?: ReadonlyMap<string, Obj>,
+): ListenerTable {
   const name = String(l.name ?? '');
   const sa = optionalObj(optionalObj(l.address).socket_address);
   const address = String(sa.address ?? '0.0.0.0');
@@ -42,7 +64,13 @@ export function compileListener(l: Obj, path: string, clusterNames: ReadonlySet<
     DEFAULT_BUFFER_LIMIT,
   );
   const hcmPath = joinPath(path, `filter_chains[0].filters[${hcmIndex}].typed_config`);
-  const http = compileHcm(optionalObj(filters[hcmIndex]!.typed_config), hcmPath, bufferLimit, clusterNames);
+  const http = compileHcm(
+    optionalObj(filters[hcmIndex]!.typed_config),
+    hcmPath,
+    bufferLimit,
+    clusterNames,
+    routeConfigs,
+  );
   return { name, address, port, http, perConnectionBufferLimitBytes: bufferLimit };
 }
 
@@ -51,13 +79,27 @@ function compileHcm(
   path: string,
   bufferLimit: number,
   clusterNames: ReadonlySet<string>,
+  routeConfigs: ReadonlyMap<string, Obj> | undefined,
 ): HttpConnectionManagerTable {
-  if (h.route_config === undefined)
-    throw new ConfigError(joinPath(path, 'route_config'), 'an inline route_config is required');
-  const routes = compileRouteConfiguration(optionalObj(h.route_config), joinPath(path, 'route_config'), {
-    defaultBufferLimitBytes: bufferLimit,
-    clusterNames,
-  });
+  let routes: RouteTable;
+  if (h.route_config !== undefined) {
+    routes = compileRouteConfiguration(optionalObj(h.route_config), joinPath(path, 'route_config'), {
+      defaultBufferLimitBytes: bufferLimit,
+      clusterNames,
+    });
+  } else if (h.rds !== undefined) {
+    const name = String(optionalObj(h.rds).route_config_name ?? '');
+    const rc = routeConfigs?.get(name);
+    if (!rc) throw new MissingRouteConfig(name);
+    // Envoy checks route → cluster references only for inline route configs (validate_clusters
+    // defaults to false for RDS): a route to a cluster not (yet) known answers 503 NC instead.
+    routes = compileRouteConfiguration(rc, `RouteConfiguration(${name})`, {
+      defaultBufferLimitBytes: bufferLimit,
+      ...(rc.validate_clusters === true ? { clusterNames } : {}),
+    });
+  } else {
+    throw new ConfigError(path, 'an inline route_config or rds is required');
+  }
   let fault: FaultTable | undefined;
   let faultFilterPresent = false;
   let maxRequestBytes: number | undefined;

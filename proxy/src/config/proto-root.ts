@@ -27,7 +27,7 @@ let includeDirs: string[] = [];
 /** Packages already tried on demand, so a miss costs a directory probe only once. */
 const probedPackages = new Set<string>();
 
-function protoIncludeDirs(): string[] {
+export function protoIncludeDirs(): string[] {
   const require = createRequire(import.meta.url);
   const xdsDir = path.dirname(require.resolve('@grpc/grpc-js-xds/package.json'));
   // protobufjs ships google/protobuf/descriptor.proto (needed by the option protos); the other

@@ -53,7 +53,12 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['stream_idle_timeout', 'request_timeout', 'drain_timeout', 'generate_request_id'],
     ...['preserve_external_request_id', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append'],
     ...['server_name', 'upgrade_configs', 'common_http_protocol_options', 'http2_protocol_options'],
+    'rds',
   ],
+  [`${HCM}.Rds`]: ['config_source', 'route_config_name'],
+  // xDS: resources come over the one ADS stream the proxy was started with.
+  [`${CORE}.ConfigSource`]: ['ads', 'resource_api_version', 'initial_fetch_timeout'],
+  [`${CORE}.AggregatedConfigSource`]: [],
   [`${HTTP_CONNECTION_MANAGER}.UpgradeConfig`]: ['upgrade_type', 'enabled'],
   [`${HCM}.HttpFilter`]: ['name', 'typed_config', 'is_optional'],
   [`${CORE}.HttpProtocolOptions`]: ['idle_timeout', 'max_requests_per_connection'],
@@ -147,12 +152,13 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['name', 'type', 'connect_timeout', 'lb_policy', 'load_assignment'],
     ...['typed_extension_protocol_options', 'http2_protocol_options'],
     ...['least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'common_lb_config'],
-    ...['circuit_breakers', 'outlier_detection', 'health_checks'],
+    ...['circuit_breakers', 'outlier_detection', 'health_checks', 'eds_cluster_config'],
   ],
   // Active health checks: cluster/health/config.ts refuses what it does not implement inside these.
   ...Object.fromEntries(
     Object.entries(HEALTH_CHECK_SUPPORTED_FIELDS).filter(([message]) => message.includes('HealthCheck')),
   ),
+  [`${CLUSTER}.EdsClusterConfig`]: ['eds_config', 'service_name'],
   [`${CLUSTER}.LeastRequestLbConfig`]: ['choice_count', 'active_request_bias'],
   [`${CORE}.RuntimeDouble`]: ['default_value', 'runtime_key'],
   [`${CLUSTER}.RingHashLbConfig`]: ['minimum_ring_size', 'maximum_ring_size', 'hash_function'],
@@ -220,7 +226,8 @@ export const DESCRIPTIVE_FIELDS_OF: Readonly<Record<string, readonly string[]>> 
 
 /** Enum fields (`Message.field`) of which Weft implements only some values. */
 export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
-  'envoy.config.cluster.v3.Cluster.type': ['STATIC'],
+  'envoy.config.cluster.v3.Cluster.type': ['STATIC', 'EDS'],
+  [`${CORE}.ConfigSource.resource_api_version`]: ['AUTO', 'V3'],
   'envoy.config.cluster.v3.Cluster.lb_policy': [
     'ROUND_ROBIN',
     'LEAST_REQUEST',

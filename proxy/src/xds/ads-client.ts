@@ -1,0 +1,199 @@
+// The proxy's side of ADS (state of the world): one gRPC stream, per-type version and nonce,
+// ACK/NACK, and reconnection with jittered back-off. What to do with resources is the caller's
+// (`onResources`): it throws a ConfigError to NACK and keeps its last good state meanwhile. The
+// proxy keeps serving whatever it has while the control plane is away.
+import {
+  type ClientDuplexStream,
+  credentials,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { protoIncludeDirs } from '../config/proto-root.ts';
+import type { EncodedAny } from './decode.ts';
+
+export const LISTENER_TYPE = 'type.googleapis.com/envoy.config.listener.v3.Listener';
+export const ROUTE_TYPE = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
+export const CLUSTER_TYPE = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
+export const ENDPOINT_TYPE = 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment';
+
+export interface NodeIdentity {
+  readonly id: string;
+  readonly cluster?: string;
+  /** Sent as node.metadata (string values): namespace, labels, service account. */
+  readonly metadata?: Record<string, string>;
+}
+
+interface DiscoveryResponse {
+  version_info?: string;
+  resources?: EncodedAny[];
+  type_url?: string;
+  nonce?: string;
+}
+
+interface DiscoveryRequest {
+  version_info: string;
+  node?: unknown;
+  resource_names: string[];
+  type_url: string;
+  response_nonce: string;
+  error_detail?: { code: number; message: string };
+}
+
+type AdsStream = ClientDuplexStream<DiscoveryRequest, DiscoveryResponse>;
+
+interface TypeState {
+  /** Last accepted version (what an ACK or a NACK reports). */
+  version: string;
+  nonce: string;
+  names: string[];
+}
+
+export interface AdsClientOptions {
+  readonly target: string;
+  readonly node: NodeIdentity;
+  /** Applies one response's resources; throws to NACK (the message becomes error_detail). */
+  readonly onResources: (typeUrl: string, resources: readonly EncodedAny[], version: string) => void;
+  readonly onEvent?: (event: {
+    kind: 'connected' | 'disconnected' | 'ack' | 'nack';
+    typeUrl?: string;
+    version?: string;
+    error?: string;
+  }) => void;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+let adsClientConstructor: ServiceClientConstructor | undefined;
+
+function adsClientClass(): ServiceClientConstructor {
+  if (adsClientConstructor) return adsClientConstructor;
+  const definition = loadSync('envoy/service/discovery/v3/ads.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
+    includeDirs: protoIncludeDirs(),
+  });
+  const pkg = loadPackageDefinition(definition) as unknown as {
+    envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: ServiceClientConstructor } } } };
+  };
+  adsClientConstructor = pkg.envoy.service.discovery.v3.AggregatedDiscoveryService;
+  return adsClientConstructor;
+}
+
+export class AdsClient {
+  private readonly client: InstanceType<ServiceClientConstructor>;
+  private stream: AdsStream | undefined;
+  private readonly states = new Map<string, TypeState>();
+  private closed = false;
+  private backoffMs: number;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private sentNode = false;
+
+  constructor(private readonly options: AdsClientOptions) {
+    const Client = adsClientClass();
+    this.client = new Client(options.target, credentials.createInsecure());
+    this.backoffMs = options.initialBackoffMs ?? 200;
+  }
+
+  /** Subscribes (or changes the names of) one resource type; [] = wildcard for LDS and CDS. */
+  subscribe(typeUrl: string, names: string[]): void {
+    const state = this.states.get(typeUrl);
+    // an empty list is a wildcard subscription; RDS and EDS are only ever asked for by name
+    if (!state && names.length === 0 && (typeUrl === ROUTE_TYPE || typeUrl === ENDPOINT_TYPE)) return;
+    const sorted = [...names].sort();
+    if (state && state.names.join('\0') === sorted.join('\0')) return;
+    const next = state ?? { version: '', nonce: '', names: [] };
+    next.names = sorted;
+    this.states.set(typeUrl, next);
+    this.send(typeUrl, next);
+  }
+
+  start(): void {
+    this.connect();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stream?.cancel();
+    this.client.close();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const stream = (
+      this.client as unknown as { StreamAggregatedResources(): AdsStream }
+    ).StreamAggregatedResources();
+    this.stream = stream;
+    this.sentNode = false;
+    stream.on('data', (response: DiscoveryResponse) => this.onResponse(response));
+    // grpc-js always ends a call with 'status' (and 'error' for a non-OK one); 'close' is not reliable
+    stream.on('error', () => this.onClosed(stream));
+    stream.on('status', () => this.onClosed(stream));
+    stream.on('close', () => this.onClosed(stream));
+    // resume: every subscription again, with the versions we hold
+    for (const [typeUrl, state] of this.states) this.send(typeUrl, { ...state, nonce: '' });
+    this.options.onEvent?.({ kind: 'connected' });
+  }
+
+  private onClosed(stream: AdsStream): void {
+    if (this.stream !== stream) return;
+    this.stream = undefined;
+    if (this.closed) return;
+    this.options.onEvent?.({ kind: 'disconnected' });
+    const max = this.options.maxBackoffMs ?? 30_000;
+    const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
+    this.backoffMs = Math.min(max, this.backoffMs * 2);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.retryTimer.unref();
+  }
+
+  private send(typeUrl: string, state: TypeState, error?: string): void {
+    const stream = this.stream;
+    if (!stream) return;
+    const request: DiscoveryRequest = {
+      version_info: state.version,
+      resource_names: state.names,
+      type_url: typeUrl,
+      response_nonce: state.nonce,
+    };
+    if (!this.sentNode) {
+      request.node = {
+        id: this.options.node.id,
+        cluster: this.options.node.cluster ?? '',
+        metadata: {
+          fields: Object.fromEntries(
+            Object.entries(this.options.node.metadata ?? {}).map(([k, v]) => [k, { string_value: v }]),
+          ),
+        },
+        user_agent_name: 'weft-proxy',
+      };
+      this.sentNode = true;
+    }
+    if (error !== undefined) request.error_detail = { code: GRPC_INVALID_ARGUMENT, message: error };
+    stream.write(request);
+  }
+
+  private onResponse(response: DiscoveryResponse): void {
+    const typeUrl = response.type_url ?? '';
+    const state = this.states.get(typeUrl);
+    if (!state) return;
+    this.backoffMs = this.options.initialBackoffMs ?? 200;
+    const version = response.version_info ?? '';
+    state.nonce = response.nonce ?? '';
+    try {
+      this.options.onResources(typeUrl, response.resources ?? [], version);
+      state.version = version;
+      this.send(typeUrl, state);
+      this.options.onEvent?.({ kind: 'ack', typeUrl, version });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.send(typeUrl, state, message);
+      this.options.onEvent?.({ kind: 'nack', typeUrl, version, error: message });
+    }
+  }
+}
