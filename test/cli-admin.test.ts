@@ -30,6 +30,12 @@ t.test('--help and bad flags', async (t) => {
   t.equal(await bad.exited, 1);
   t.equal(bad.stderr().trim().split('\n').length, 1, 'one line');
   t.match(bad.stderr(), /weft-proxy: .*--nope/);
+  const noNode = runCli(['--control-plane', '127.0.0.1:15010']);
+  t.equal(await noNode.exited, 1);
+  t.equal(noNode.stderr().trim(), 'weft-proxy: --node-id is required with --control-plane (see --help)');
+  const both = runCli(['--control-plane', '127.0.0.1:15010', '--bootstrap', 'x.yaml', '--node-id', 'a']);
+  t.equal(await both.exited, 1);
+  t.match(both.stderr(), 'use either --bootstrap or --control-plane');
 });
 
 t.test('a malformed bootstrap exits 1 with one line naming file, line, field path and problem', async (t) => {
