@@ -130,7 +130,7 @@ t.test('invalid configuration is reported before unsupported configuration', asy
   );
   t.same(problems(text), [
     'bootstrap.yaml:27: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[1].routes[0].route.timeout: expected a duration such as "1.5s" or {seconds: 1, nanos: 500000000}, got 2',
-    'bootstrap.yaml:30: static_resources.clusters[0].type: envoy.config.cluster.v3.Cluster.type=STRICT_DNS is valid Envoy configuration that Weft does not implement yet (it implements STATIC)',
+    'bootstrap.yaml:30: static_resources.clusters[0].type: envoy.config.cluster.v3.Cluster.type=STRICT_DNS is valid Envoy configuration that Weft does not implement yet (it implements STATIC, EDS)',
   ]);
 });
 
