@@ -12,6 +12,13 @@ export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeCon
   const clusters = new Map<string, ClusterTable>();
   objList(sr.clusters).forEach((c, i) => {
     const path = joinPath('static_resources.clusters', i);
+    if (c.type === 'EDS') {
+      throw new ConfigError(
+        joinPath(path, 'type'),
+        'an EDS cluster gets its endpoints from a control plane: use type STATIC with load_assignment in a bootstrap, or run weft-proxy --control-plane',
+        'unsupported',
+      );
+    }
     const table = compileCluster(c, path);
     if (clusters.has(table.name))
       throw new ConfigError(joinPath(path, 'name'), `duplicate cluster name "${table.name}"`);
