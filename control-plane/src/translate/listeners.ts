@@ -1,0 +1,89 @@
+// LDS and RDS: one listener per service port (Istio's `0.0.0.0_<port>`; bound directly until
+// interception lands) whose connection manager takes route configuration `<port>` over ADS, and
+// that route configuration: one virtual host per service on the port, with Istio's domains.
+import { defaultRoutes, type RouteScope, virtualServiceRoutes } from './http-routes.ts';
+import type { Registry, ServiceInfo } from './registry.ts';
+import { FAULT_FILTER } from './route-action.ts';
+import type { EnvoyObject, ProxyIdentity } from './types.ts';
+
+const HCM_TYPE =
+  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER = {
+  name: 'envoy.filters.http.router',
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+};
+const FAULT = {
+  name: FAULT_FILTER,
+  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' },
+};
+
+/**
+ * Istio's domains for a service on a port: FQDN, `name.ns.svc`, `name.ns`, the cluster IP, and the
+ * short name only for a proxy in the service's namespace (elsewhere DNS resolves `name` to another
+ * namespace's service); each bare and with `:port`.
+ */
+export function domainsOf(service: ServiceInfo, port: number, proxy: ProxyIdentity): string[] {
+  const names = [
+    service.fqdn,
+    `${service.name}.${service.namespace}.svc`,
+    `${service.name}.${service.namespace}`,
+  ];
+  if (proxy.namespace === service.namespace) names.push(service.name);
+  if (service.clusterIP) names.push(service.clusterIP);
+  return names.flatMap((n) => [n, `${n}:${port}`]);
+}
+
+function hasFault(routeConfig: EnvoyObject): boolean {
+  const hosts = routeConfig.virtual_hosts as EnvoyObject[];
+  return hosts.some((vh) =>
+    (vh.routes as EnvoyObject[]).some((r) => r.typed_per_filter_config !== undefined),
+  );
+}
+
+export function routeConfigFor(port: number, registry: Registry, proxy: ProxyIdentity): EnvoyObject {
+  const virtualHosts: EnvoyObject[] = [];
+  for (const service of registry.services) {
+    if (!service.ports.some((p) => p.port === port)) continue;
+    const vs = registry.virtualServices.get(service.fqdn);
+    const scope: RouteScope = {
+      registry,
+      proxy,
+      port,
+      namespace: vs?.namespace ?? service.namespace,
+      owner: vs ? `${vs.name}.${vs.namespace}` : `${service.name}.${service.namespace}`,
+    };
+    virtualHosts.push({
+      name: `${service.fqdn}:${port}`,
+      domains: domainsOf(service, port, proxy),
+      routes: vs ? virtualServiceRoutes(vs.spec, scope) : defaultRoutes(service.fqdn, port, scope),
+    });
+  }
+  // Routes may name clusters the proxy has not received yet; they answer 503 until then (Istio's choice).
+  return { name: String(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
+}
+
+export function listenerFor(port: number, routeConfig: EnvoyObject): EnvoyObject {
+  return {
+    name: `0.0.0.0_${port}`,
+    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': HCM_TYPE,
+              stat_prefix: `outbound_0.0.0.0_${port}`,
+              rds: {
+                route_config_name: String(port),
+                config_source: { ads: {}, resource_api_version: 'V3' },
+              },
+              // The fault filter runs only where some route injects faults; it must precede the router.
+              http_filters: hasFault(routeConfig) ? [FAULT, ROUTER] : [ROUTER],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
