@@ -1,17 +1,137 @@
-// weft-control-plane: translates Istio-style resources into xDS for the proxies. The control-plane
-// issue builds it; until then it only describes itself.
-const HELP = `weft-control-plane — Weft's control plane (not implemented yet)
+// weft-control-plane (local mode): a folder of YAML → validated resources → xDS for every proxy.
+// Changes are debounced (100 ms quiet, 10 s at most); a resource that fails validation keeps its
+// last valid version; each push goes to every connected proxy over ADS.
+import { parseArgs } from 'node:util';
+import { Debouncer } from './debounce.ts';
+import type { Resource } from './model/index.ts';
+import { MonitoringServer } from './monitoring.ts';
+import { FileSource } from './sources/files.ts';
+import { type EndpointSpec, translate } from './translate/index.ts';
+import { AdsServer, createSnapshot } from './xds/index.ts';
+
+const HELP = `weft-control-plane — Weft's control plane (local mode)
 
 Usage:
-  weft-control-plane --help
+  weft-control-plane --config-dir DIR [--xds-port 15010] [--monitoring-port 15014]
+                     [--listen-address 0.0.0.0] [--accept-istio-api]
 
-The control plane (resources → validated model → xDS over ADS) is tracked in its own issue.
+Reads VirtualService, DestinationRule, WorkloadEntry (networking.weft.dev/v1) and Service (v1)
+from DIR (YAML, multi-document, nested folders), watches it, and serves xDS v3 (ADS) to proxies.
+Monitoring: /ready, /debug/syncz (per proxy: sent/acked versions, NACKs), /debug/config.
 `;
 
-const args = process.argv.slice(2);
-if (args.length === 0 || args.includes('--help')) {
-  process.stdout.write(HELP);
-} else {
-  process.stderr.write(`weft-control-plane: unknown arguments ${args.join(' ')} (only --help exists yet)\n`);
+function log(fields: Record<string, unknown>, msg: string): void {
+  process.stderr.write(
+    `${JSON.stringify({ time: Date.now(), name: 'weft-control-plane', ...fields, msg })}\n`,
+  );
+}
+
+function fail(message: string): never {
+  process.stderr.write(`weft-control-plane: ${message}\n`);
   process.exit(1);
 }
+
+/** Local mode's endpoints: WorkloadEntries selected by each Service's selector, in its namespace. */
+export function endpointsOf(
+  resources: readonly Resource[],
+  domain = 'cluster.local',
+): Map<string, EndpointSpec[]> {
+  const entries = resources.filter((r) => r.kind === 'WorkloadEntry');
+  const out = new Map<string, EndpointSpec[]>();
+  for (const service of resources.filter((r) => r.kind === 'Service')) {
+    const selector = (service.spec.selector ?? {}) as Record<string, string>;
+    if (Object.keys(selector).length === 0) continue;
+    const fqdn = `${service.metadata.name}.${service.metadata.namespace}.svc.${domain}`;
+    const selected: EndpointSpec[] = [];
+    for (const entry of entries) {
+      if (entry.metadata.namespace !== service.metadata.namespace) continue;
+      const labels = (entry.spec.labels ?? {}) as Record<string, string>;
+      if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+      const ports = entry.spec.ports as Record<string, number> | undefined;
+      selected.push({ address: String(entry.spec.address), labels, ...(ports ? { ports } : {}) });
+    }
+    out.set(fqdn, selected);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      options: {
+        'config-dir': { type: 'string' },
+        'xds-port': { type: 'string', default: '15010' },
+        'monitoring-port': { type: 'string', default: '15014' },
+        'listen-address': { type: 'string', default: '0.0.0.0' },
+        'accept-istio-api': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    fail(`${(err as Error).message} (see --help)`);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const dir = values['config-dir'];
+  if (typeof dir !== 'string') fail('--config-dir DIR is required (see --help)');
+  const host = String(values['listen-address']);
+  const source = new FileSource(dir, { acceptIstioApi: values['accept-istio-api'] === true });
+  const ads = new AdsServer();
+  let version = '';
+  let diagnostics: Awaited<ReturnType<FileSource['load']>>['diagnostics'] = [];
+  let generation = 0;
+  const push = async () => {
+    const state = await source.load();
+    diagnostics = state.diagnostics;
+    for (const d of state.diagnostics) log({ ...d }, `config ${d.severity}`);
+    const xds = translate(
+      state.resources,
+      { nodeId: '*', namespace: 'default', labels: {} },
+      { endpoints: endpointsOf(state.resources) },
+    );
+    version = `${Date.now()}-${++generation}`;
+    ads.setSnapshot('*', createSnapshot(version, xds));
+    log(
+      {
+        version,
+        resources: state.resources.length,
+        listeners: xds.listeners.length,
+        clusters: xds.clusters.length,
+      },
+      'pushed',
+    );
+  };
+  const debouncer = new Debouncer(100, 10_000, () => {
+    push().catch((err: unknown) => log({ err: String(err) }, 'push failed; proxies keep the last version'));
+  });
+  try {
+    await push();
+  } catch (err) {
+    fail(`cannot read ${dir}: ${(err as Error).message}`);
+  }
+  const xdsPort = await ads.start({ host, port: Number(values['xds-port']) });
+  const monitoring = new MonitoringServer(ads, {
+    ready: () => version !== '',
+    version: () => version,
+    diagnostics: () => diagnostics,
+  });
+  const mon = await monitoring.listen(host, Number(values['monitoring-port']));
+  source.watch(() => debouncer.touch());
+  log({ xds: `${host}:${xdsPort}`, monitoring: `${host}:${mon.port}`, configDir: dir }, 'ready');
+  const stop = async () => {
+    debouncer.cancel();
+    source.close();
+    await ads.stop();
+    await monitoring.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch((err: unknown) => fail((err as Error)?.stack ?? String(err)));

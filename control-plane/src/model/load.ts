@@ -15,11 +15,12 @@ import type {
 import { validateDestinationRule } from './validate/destination-rule.ts';
 import { validateService } from './validate/service.ts';
 import { validateVirtualService } from './validate/virtual-service.ts';
+import { validateWorkloadEntry } from './validate/workload-entry.ts';
 import { describe, suggest } from './values.ts';
 
 const WEFT_API = 'networking.weft.dev/v1';
 const ISTIO_APIS = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];
-const MESH_KINDS = ['VirtualService', 'DestinationRule'] as const;
+const MESH_KINDS = ['VirtualService', 'DestinationRule', 'WorkloadEntry'] as const;
 const KINDS: readonly ResourceKind[] = [...MESH_KINDS, 'Service'];
 
 type SpecValidator = (r: Reporter, spec: Record<string, unknown>) => void;
@@ -27,6 +28,7 @@ const VALIDATORS: Record<ResourceKind, SpecValidator> = {
   VirtualService: validateVirtualService,
   DestinationRule: validateDestinationRule,
   Service: validateService,
+  WorkloadEntry: validateWorkloadEntry,
 };
 
 export function loadResources(text: string, file: string, options: LoadOptions = {}): LoadResult {

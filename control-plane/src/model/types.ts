@@ -21,7 +21,7 @@ export interface Metadata {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-export type ResourceKind = 'VirtualService' | 'DestinationRule' | 'Service';
+export type ResourceKind = 'VirtualService' | 'DestinationRule' | 'Service' | 'WorkloadEntry';
 
 /** A JSON-like value as YAML produces it (after `toJS`). */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };

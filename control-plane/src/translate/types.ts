@@ -16,7 +16,7 @@ export interface ProxyIdentity {
  */
 export interface EndpointSpec {
   readonly address: string;
-  readonly port: number;
+  readonly port?: number;
   readonly ports?: Readonly<Record<string, number>>;
   readonly labels: Readonly<Record<string, string>>;
 }
