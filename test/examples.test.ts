@@ -15,3 +15,21 @@ for (const name of await readdir(dir)) {
     t.ok(config.clusters.size > 0);
   });
 }
+
+t.test('examples/local-mesh loads without errors and translates', async (t) => {
+  const { FileSource } = await import('../control-plane/src/sources/files.ts');
+  const { translate } = await import('../control-plane/src/translate/index.ts');
+  const { endpointsOf } = await import('../control-plane/src/mesh-endpoints.ts');
+  const state = await new FileSource(join(REPO_ROOT, 'examples/local-mesh')).load();
+  t.same(
+    state.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const xds = translate(
+    state.resources,
+    { nodeId: 'x', namespace: 'default', labels: {} },
+    { endpoints: endpointsOf(state.resources) },
+  );
+  t.equal(xds.listeners.length, 1);
+  t.ok(xds.clusters.length >= 3, 'plain cluster and two subsets');
+});

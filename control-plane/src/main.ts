@@ -3,10 +3,10 @@
 // last valid version; each push goes to every connected proxy over ADS.
 import { parseArgs } from 'node:util';
 import { Debouncer } from './debounce.ts';
-import type { Resource } from './model/index.ts';
+import { endpointsOf } from './mesh-endpoints.ts';
 import { MonitoringServer } from './monitoring.ts';
 import { FileSource } from './sources/files.ts';
-import { type EndpointSpec, translate } from './translate/index.ts';
+import { translate } from './translate/index.ts';
 import { AdsServer, createSnapshot } from './xds/index.ts';
 
 const HELP = `weft-control-plane — Weft's control plane (local mode)
@@ -29,30 +29,6 @@ function log(fields: Record<string, unknown>, msg: string): void {
 function fail(message: string): never {
   process.stderr.write(`weft-control-plane: ${message}\n`);
   process.exit(1);
-}
-
-/** Local mode's endpoints: WorkloadEntries selected by each Service's selector, in its namespace. */
-export function endpointsOf(
-  resources: readonly Resource[],
-  domain = 'cluster.local',
-): Map<string, EndpointSpec[]> {
-  const entries = resources.filter((r) => r.kind === 'WorkloadEntry');
-  const out = new Map<string, EndpointSpec[]>();
-  for (const service of resources.filter((r) => r.kind === 'Service')) {
-    const selector = (service.spec.selector ?? {}) as Record<string, string>;
-    if (Object.keys(selector).length === 0) continue;
-    const fqdn = `${service.metadata.name}.${service.metadata.namespace}.svc.${domain}`;
-    const selected: EndpointSpec[] = [];
-    for (const entry of entries) {
-      if (entry.metadata.namespace !== service.metadata.namespace) continue;
-      const labels = (entry.spec.labels ?? {}) as Record<string, string>;
-      if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
-      const ports = entry.spec.ports as Record<string, number> | undefined;
-      selected.push({ address: String(entry.spec.address), labels, ...(ports ? { ports } : {}) });
-    }
-    out.set(fqdn, selected);
-  }
-  return out;
 }
 
 async function main(): Promise<void> {
