@@ -124,6 +124,35 @@ t.test('the proxy serves the VirtualService from the folder', async (t) => {
   );
 });
 
+t.test('weftctl status: every resource applied by the connected proxy', async (t) => {
+  const { execFile } = await import('node:child_process');
+  const run = () =>
+    new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(REPO_ROOT, 'control-plane/src/cli/weftctl.ts'),
+          'status',
+          '--control-plane',
+          `127.0.0.1:${monitoringPort}`,
+        ],
+        (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      ),
+    );
+  let out = '';
+  await until('every resource applied', async () => {
+    out = await run();
+    return (
+      /VirtualService default\/reviews\s+\w+\s+1\/1/.test(out) &&
+      /WorkloadEntry default\/reviews-v2\s+\w+\s+1\/1/.test(out)
+    );
+  });
+  t.match(out, /RESOURCE\s+REVISION\s+APPLIED\s+SOURCE\s+REJECTED BY/);
+  t.match(out, /canary\.yaml:1/);
+});
+
 t.test('editing the weights shifts traffic', async (t) => {
   await writeFile(join(dir, 'canary.yaml'), canary(0, 100));
   await until('traffic on v2', async () => (await served()) === 'v2');

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { Debouncer } from './debounce.ts';
 import { endpointsOf } from './mesh-endpoints.ts';
 import { MonitoringServer } from './monitoring.ts';
+import { ResourceStatusTracker } from './resource-status.ts';
 import { FileSource } from './sources/files.ts';
 import { translate } from './translate/index.ts';
 import { AdsServer, createSnapshot } from './xds/index.ts';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
   let version = '';
   let diagnostics: Awaited<ReturnType<FileSource['load']>>['diagnostics'] = [];
   let generation = 0;
+  const status = new ResourceStatusTracker();
   const push = async () => {
     const state = await source.load();
     diagnostics = state.diagnostics;
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     );
     version = `${Date.now()}-${++generation}`;
     ads.setSnapshot('*', createSnapshot(version, xds));
+    status.record(version, state.resources);
     log(
       {
         version,
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     ready: () => version !== '',
     version: () => version,
     diagnostics: () => diagnostics,
+    resources: () => status.report(ads.status(), ads.nacks()),
   });
   const mon = await monitoring.listen(host, Number(values['monitoring-port']));
   source.watch(() => debouncer.touch());

@@ -9,6 +9,8 @@ export interface MonitoringState {
   readonly ready: () => boolean;
   readonly diagnostics: () => readonly Diagnostic[];
   readonly version: () => string;
+  /** Per-resource rollout status (weftctl status). */
+  readonly resources?: () => unknown;
 }
 
 export class MonitoringServer {
@@ -32,10 +34,12 @@ export class MonitoringServer {
             : json(503, { ready: false });
         case '/debug/syncz':
           return json(200, { version: state.version(), proxies: ads.status(), nacks: ads.nacks() });
+        case '/debug/status':
+          return json(200, { version: state.version(), resources: state.resources?.() ?? [] });
         case '/debug/config':
           return json(200, { version: state.version(), diagnostics: state.diagnostics() });
         default:
-          return json(404, { endpoints: ['/ready', '/debug/syncz', '/debug/config'] });
+          return json(404, { endpoints: ['/ready', '/debug/syncz', '/debug/status', '/debug/config'] });
       }
     });
   }
