@@ -11,3 +11,4 @@ export type {
   ResourceKind,
   Severity,
 } from './types.ts';
+export { GRPC_STATUS_NAMES } from './values.ts';

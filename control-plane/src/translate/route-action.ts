@@ -1,6 +1,8 @@
 // One VirtualService http[] entry → the action half of an Envoy route: route (cluster or weighted
 // clusters, timeout, rewrite, mirrors, hash policy), redirect or direct_response, plus header
 // mutations and the per-route fault filter config. Retries are added by http-routes.ts.
+
+import { GRPC_STATUS_NAMES } from '../model/index.ts';
 import { effectivePolicy, hashPolicyOf } from './policy.ts';
 import { clusterName, type Registry, resolveHost } from './registry.ts';
 import type { Destination, EnvoyObject, HeaderOps, Headers, HttpRoute } from './types.ts';
@@ -25,25 +27,7 @@ const REDIRECT_CODES: Readonly<Record<number, string>> = {
   308: 'PERMANENT_REDIRECT',
 };
 
-const GRPC_CODES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
+const GRPC_CODES = GRPC_STATUS_NAMES;
 
 interface Target {
   readonly cluster: string;

@@ -2,7 +2,7 @@
 // what must be present, and the values Envoy would refuse.
 import type { Path, Reporter } from '../report.ts';
 import { asList, asNum, asObj, asStr, isSet } from '../schema.ts';
-import { isDns1123Label, parseDurationNs, regexProblem } from '../values.ts';
+import { GRPC_STATUS_NAMES, isDns1123Label, parseDurationNs, regexProblem } from '../values.ts';
 
 /** Envoy's x-envoy-retry-on and x-envoy-retry-grpc-on conditions, as Istio accepts them. */
 const RETRY_ON = new Set([
@@ -24,25 +24,7 @@ const RETRY_ON = new Set([
   'unavailable',
 ]);
 
-const GRPC_STATUS = new Set([
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-]);
+const GRPC_STATUS = new Set(GRPC_STATUS_NAMES);
 
 const CORS_METHODS = new Set([
   'GET',
