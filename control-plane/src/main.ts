@@ -4,10 +4,12 @@
 import { parseArgs } from 'node:util';
 import { Debouncer } from './debounce.ts';
 import { endpointsOf } from './mesh-endpoints.ts';
+import type { Resource } from './model/index.ts';
 import { MonitoringServer } from './monitoring.ts';
+import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
 import { FileSource } from './sources/files.ts';
-import { translate } from './translate/index.ts';
+import { type EndpointSpec, type ProxyIdentity, translate } from './translate/index.ts';
 import { AdsServer, createSnapshot } from './xds/index.ts';
 
 const HELP = `weft-control-plane — Weft's control plane (local mode)
@@ -20,6 +22,8 @@ Reads VirtualService, DestinationRule, WorkloadEntry (networking.weft.dev/v1) an
 from DIR (YAML, multi-document, nested folders), watches it, and serves xDS v3 (ADS) to proxies.
 Monitoring: /ready, /debug/syncz (per proxy: sent/acked versions, NACKs), /debug/config.
 `;
+
+const DEFAULT_IDENTITY: ProxyIdentity = { nodeId: '*', namespace: 'default', labels: {} };
 
 function log(fields: Record<string, unknown>, msg: string): void {
   process.stderr.write(
@@ -63,28 +67,34 @@ async function main(): Promise<void> {
   let diagnostics: Awaited<ReturnType<FileSource['load']>>['diagnostics'] = [];
   let generation = 0;
   const status = new ResourceStatusTracker();
+  // Every connected proxy gets a snapshot translated for its own identity; '*' serves the rest.
+  const proxies = new Map<string, ProxyIdentity>();
+  let resources: readonly Resource[] = [];
+  let endpoints = new Map<string, EndpointSpec[]>();
+  const snapshotFor = (identity: ProxyIdentity) =>
+    createSnapshot(version, translate(resources, identity, { endpoints }));
   const push = async () => {
     const state = await source.load();
     diagnostics = state.diagnostics;
     for (const d of state.diagnostics) log({ ...d }, `config ${d.severity}`);
-    const xds = translate(
-      state.resources,
-      { nodeId: '*', namespace: 'default', labels: {} },
-      { endpoints: endpointsOf(state.resources) },
-    );
+    resources = state.resources;
+    endpoints = endpointsOf(resources);
     version = `${Date.now()}-${++generation}`;
-    ads.setSnapshot('*', createSnapshot(version, xds));
-    status.record(version, state.resources);
-    log(
-      {
-        version,
-        resources: state.resources.length,
-        listeners: xds.listeners.length,
-        clusters: xds.clusters.length,
-      },
-      'pushed',
-    );
+    ads.setSnapshot('*', snapshotFor(DEFAULT_IDENTITY));
+    for (const [nodeId, identity] of proxies) ads.setSnapshot(nodeId, snapshotFor(identity));
+    status.record(version, resources);
+    log({ version, resources: resources.length, proxies: proxies.size }, 'pushed');
   };
+  ads.on('connect', ({ nodeId, metadata }) => {
+    const identity = proxyIdentity(nodeId, metadata);
+    proxies.set(nodeId, identity);
+    if (version) ads.setSnapshot(nodeId, snapshotFor(identity));
+    log({ nodeId, namespace: identity.namespace }, 'proxy connected');
+  });
+  ads.on('disconnect', ({ nodeId }) => {
+    proxies.delete(nodeId);
+    ads.clearSnapshot(nodeId);
+  });
   const debouncer = new Debouncer(100, 10_000, () => {
     push().catch((err: unknown) => log({ err: String(err) }, 'push failed; proxies keep the last version'));
   });

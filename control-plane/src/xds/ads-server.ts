@@ -36,7 +36,7 @@ export interface AdsServerOptions {
 export interface AdsServerEvents {
   ack: [AckRecord];
   nack: [NackRecord];
-  connect: [{ nodeId: string }];
+  connect: [{ nodeId: string; metadata: Record<string, string> }];
   disconnect: [{ nodeId: string }];
 }
 
@@ -180,7 +180,7 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       const typeUrl = stream.handleRequest(request);
       if (!announced && stream.nodeId !== '') {
         announced = true;
-        this.emit('connect', { nodeId: stream.nodeId });
+        this.emit('connect', { nodeId: stream.nodeId, metadata: structStrings(stream.nodeMetadata) });
       }
       if (!typeUrl) return;
       const snapshot = this.snapshotFor(stream.nodeId);
@@ -201,4 +201,15 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     this.emit('disconnect', { nodeId: stream.nodeId });
     return true;
   }
+}
+
+/** The string fields of a google.protobuf.Struct as proto-loader delivers it. */
+function structStrings(struct: unknown): Record<string, string> {
+  const fields =
+    (struct as { fields?: Record<string, { string_value?: unknown }> } | undefined)?.fields ?? {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value?.string_value === 'string') out[key] = value.string_value;
+  }
+  return out;
 }

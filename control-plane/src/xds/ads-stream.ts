@@ -86,6 +86,8 @@ const ADD_ORDER: readonly TypeUrl[] = [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYP
 
 export class AdsStream {
   nodeId = '';
+  /** The node's metadata Struct as it arrived (proto-loader form), for per-proxy translation. */
+  nodeMetadata: unknown;
   readonly connectedAt = new Date();
   private readonly types = new Map<TypeUrl, TypeState>();
 
@@ -96,7 +98,10 @@ export class AdsStream {
    * caller sends it with `pushType`), undefined for plain ACKs, NACKs and stale requests.
    */
   handleRequest(request: DiscoveryRequest): TypeUrl | undefined {
-    if (this.nodeId === '' && request.node?.id) this.nodeId = request.node.id;
+    if (this.nodeId === '' && request.node?.id) {
+      this.nodeId = request.node.id;
+      this.nodeMetadata = request.node.metadata;
+    }
     const typeUrl = request.type_url;
     if (!typeUrl) return undefined;
     const nonce = request.response_nonce ?? '';

@@ -1,0 +1,16 @@
+import t from 'tap';
+import { proxyIdentity } from './proxy-identity.ts';
+
+t.test('namespace and labels from metadata, namespace from an Istio node id otherwise', async (t) => {
+  t.same(proxyIdentity('a', { NAMESPACE: 'shop', LABELS: '{"app":"cart"}' }), {
+    nodeId: 'a',
+    namespace: 'shop',
+    labels: { app: 'cart' },
+  });
+  t.same(proxyIdentity('sidecar~10.0.0.5~reviews-v1-abc.bookinfo~bookinfo.svc.cluster.local', {}), {
+    nodeId: 'sidecar~10.0.0.5~reviews-v1-abc.bookinfo~bookinfo.svc.cluster.local',
+    namespace: 'bookinfo',
+    labels: {},
+  });
+  t.equal(proxyIdentity('plain', { LABELS: 'not json' }).namespace, 'default');
+});

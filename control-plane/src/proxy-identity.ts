@@ -1,0 +1,24 @@
+// Who a connected proxy is, from its xDS node: namespace and labels decide what it sees (short
+// host names resolve in its own namespace; sourceLabels matches). Weft's proxies send NAMESPACE and
+// LABELS (JSON) in node metadata, as Istio's do; an Istio-style node id (`sidecar~IP~pod.ns~…`)
+// is the fallback for the namespace.
+import type { ProxyIdentity } from './translate/index.ts';
+
+export function proxyIdentity(nodeId: string, metadata: Readonly<Record<string, string>>): ProxyIdentity {
+  let namespace = metadata.NAMESPACE;
+  if (!namespace) {
+    const podDotNamespace = nodeId.split('~')[2] ?? '';
+    const dot = podDotNamespace.indexOf('.');
+    namespace = dot > 0 ? podDotNamespace.slice(dot + 1) : 'default';
+  }
+  let labels: Record<string, string> = {};
+  if (metadata.LABELS) {
+    try {
+      const parsed: unknown = JSON.parse(metadata.LABELS);
+      if (parsed && typeof parsed === 'object') labels = parsed as Record<string, string>;
+    } catch {
+      // malformed LABELS: treat the proxy as unlabelled rather than refusing it
+    }
+  }
+  return { nodeId, namespace, labels };
+}
