@@ -159,6 +159,15 @@ t.test('editing the weights shifts traffic', async (t) => {
   t.pass('shifted to v2');
 });
 
+t.test('an endpoint-only change is pushed without waiting for the debounce', async (t) => {
+  const moved = workloads.replace(`ports: { http: ${v2.port} }`, `ports: { http: ${v1.port} }`);
+  await writeFile(join(dir, 'workloads.yaml'), moved);
+  await until('v2 traffic to reach the v1 server', async () => (await served()) === 'v1');
+  t.match(cpLog, /"trigger":"endpoints"/);
+  await writeFile(join(dir, 'workloads.yaml'), workloads);
+  await until('v2 back', async () => (await served()) === 'v2');
+});
+
 t.test('a broken edit is reported with file, line and path; the last valid version stays', async (t) => {
   await writeFile(join(dir, 'canary.yaml'), canary('"all"', 100));
   await until('the diagnostic', async () => {

@@ -8,7 +8,7 @@ import type { Resource } from './model/index.ts';
 import { MonitoringServer } from './monitoring.ts';
 import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
-import { FileSource } from './sources/files.ts';
+import { FileSource, type SourceState } from './sources/files.ts';
 import { type EndpointSpec, type ProxyIdentity, translate } from './translate/index.ts';
 import { AdsServer, createSnapshot } from './xds/index.ts';
 
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const source = new FileSource(dir, { acceptIstioApi: values['accept-istio-api'] === true });
   const ads = new AdsServer();
   let version = '';
-  let diagnostics: Awaited<ReturnType<FileSource['load']>>['diagnostics'] = [];
+  let diagnostics: SourceState['diagnostics'] = [];
   let generation = 0;
   const status = new ResourceStatusTracker();
   // Every connected proxy gets a snapshot translated for its own identity; '*' serves the rest.
@@ -73,8 +73,13 @@ async function main(): Promise<void> {
   let endpoints = new Map<string, EndpointSpec[]>();
   const snapshotFor = (identity: ProxyIdentity) =>
     createSnapshot(version, translate(resources, identity, { endpoints }));
-  const push = async () => {
-    const state = await source.load();
+  // Only WorkloadEntries (endpoints) changed → push at once, as istiod does for endpoint updates;
+  // anything else waits for the debounce.
+  const configSignature = (rs: readonly Resource[]) =>
+    JSON.stringify(rs.filter((r) => r.kind !== 'WorkloadEntry').map((r) => [r.kind, r.metadata, r.spec]));
+  let pushedSignature = '';
+  let pending: SourceState | undefined;
+  const publish = (state: SourceState, trigger: string) => {
     diagnostics = state.diagnostics;
     for (const d of state.diagnostics) log({ ...d }, `config ${d.severity}`);
     resources = state.resources;
@@ -83,7 +88,24 @@ async function main(): Promise<void> {
     ads.setSnapshot('*', snapshotFor(DEFAULT_IDENTITY));
     for (const [nodeId, identity] of proxies) ads.setSnapshot(nodeId, snapshotFor(identity));
     status.record(version, resources);
-    log({ version, resources: resources.length, proxies: proxies.size }, 'pushed');
+    pushedSignature = configSignature(resources);
+    log({ version, trigger, resources: resources.length, proxies: proxies.size }, 'pushed');
+  };
+  let loading: Promise<void> = Promise.resolve();
+  const onFolderChange = () => {
+    loading = loading
+      .then(async () => {
+        pending = await source.load();
+        if (configSignature(pending.resources) === pushedSignature) {
+          const state = pending;
+          pending = undefined;
+          debouncer.cancel();
+          publish(state, 'endpoints');
+        } else debouncer.touch();
+      })
+      .catch((err: unknown) =>
+        log({ err: String(err) }, 'cannot read the config folder; proxies keep the last version'),
+      );
   };
   ads.on('connect', ({ nodeId, metadata }) => {
     const identity = proxyIdentity(nodeId, metadata);
@@ -96,10 +118,12 @@ async function main(): Promise<void> {
     ads.clearSnapshot(nodeId);
   });
   const debouncer = new Debouncer(100, 10_000, () => {
-    push().catch((err: unknown) => log({ err: String(err) }, 'push failed; proxies keep the last version'));
+    const state = pending;
+    pending = undefined;
+    if (state) publish(state, 'config');
   });
   try {
-    await push();
+    publish(await source.load(), 'start');
   } catch (err) {
     fail(`cannot read ${dir}: ${(err as Error).message}`);
   }
@@ -111,7 +135,7 @@ async function main(): Promise<void> {
     resources: () => status.report(ads.status(), ads.nacks()),
   });
   const mon = await monitoring.listen(host, Number(values['monitoring-port']));
-  source.watch(() => debouncer.touch());
+  source.watch(onFolderChange);
   log({ xds: `${host}:${xdsPort}`, monitoring: `${host}:${mon.port}`, configDir: dir }, 'ready');
   const stop = async () => {
     debouncer.cancel();
