@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     log({ version, trigger, resources: resources.length, proxies: proxies.size }, 'pushed');
   };
   let loading: Promise<void> = Promise.resolve();
-  const onFolderChange = () => {
+  // Reading waits for the folder to settle (25 ms): a file being written can be seen empty or half
+  // written, which would look like a deleted resource.
+  const settle = new Debouncer(25, 250, () => {
     loading = loading
       .then(async () => {
         pending = await source.load();
@@ -106,7 +108,7 @@ async function main(): Promise<void> {
       .catch((err: unknown) =>
         log({ err: String(err) }, 'cannot read the config folder; proxies keep the last version'),
       );
-  };
+  });
   ads.on('connect', ({ nodeId, metadata }) => {
     const identity = proxyIdentity(nodeId, metadata);
     proxies.set(nodeId, identity);
@@ -135,9 +137,10 @@ async function main(): Promise<void> {
     resources: () => status.report(ads.status(), ads.nacks()),
   });
   const mon = await monitoring.listen(host, Number(values['monitoring-port']));
-  source.watch(onFolderChange);
+  source.watch(() => settle.touch());
   log({ xds: `${host}:${xdsPort}`, monitoring: `${host}:${mon.port}`, configDir: dir }, 'ready');
   const stop = async () => {
+    settle.cancel();
     debouncer.cancel();
     source.close();
     await ads.stop();
