@@ -11,4 +11,4 @@ export type {
   ResourceKind,
   Severity,
 } from './types.ts';
-export { GRPC_STATUS_NAMES } from './values.ts';
+export { GRPC_STATUS_NAMES, parseDurationNs } from './values.ts';

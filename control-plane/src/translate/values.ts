@@ -1,22 +1,10 @@
 // Small value conversions shared by the builders: Istio's duration strings → protobuf Durations,
 // Istio percentages → Envoy FractionalPercent, and label selection.
-
-const UNIT_NS: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
+import { parseDurationNs } from '../model/index.ts';
 
 /** A Go-style duration the model already validated (`1h30m`, `1.5s`, `500ms`) → { seconds, nanos }. */
 export function duration(text: string): { seconds: number; nanos: number } {
-  let ns = 0;
-  for (const [, num, unit] of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) {
-    ns += Number(num) * UNIT_NS[unit!]!;
-  }
+  const ns = parseDurationNs(text) ?? 0;
   // Whole milliseconds (the model enforces ms precision), so rounding only removes float noise.
   const ms = Math.round(ns / 1e6);
   return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
