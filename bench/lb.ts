@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { weftBootstrapWith } from './lib/configs.ts';
 import { nodeTs, REPO_ROOT, runWorker } from './lib/jobs.ts';
 import type { OpenLoopResult } from './lib/open-loop.ts';
 import {
@@ -30,24 +31,6 @@ const slowMs = Number(values['slow-ms']);
 const connections = Number(values.connections);
 installExitHandlers();
 
-function cluster(name: string, policy: string, ports: number[]): string {
-  const eps = ports
-    .map(
-      (p) =>
-        `              - endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${p} } } }`,
-    )
-    .join('\n');
-  return `    - name: ${name}
-      type: STATIC
-      lb_policy: ${policy}
-      connect_timeout: 1s
-      load_assignment:
-        cluster_name: ${name}
-        endpoints:
-          - lb_endpoints:
-${eps}`;
-}
-
 async function main(): Promise<void> {
   const upstreams = start(process.execPath, nodeTs('bench/lib/lb-upstreams.ts', String(slowMs)), '0', {
     cwd: REPO_ROOT,
@@ -62,31 +45,18 @@ async function main(): Promise<void> {
   const file = join(dir, 'bootstrap.yaml');
   writeFileSync(
     file,
-    `admin: { address: { socket_address: { address: 127.0.0.1, port_value: ${admin} } } }
-static_resources:
-  listeners:
-    - name: bench
-      address: { socket_address: { address: 127.0.0.1, port_value: ${listen} } }
-      filter_chains:
-        - filters:
-            - name: envoy.filters.network.http_connection_manager
-              typed_config:
-                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                stat_prefix: bench
-                route_config:
-                  virtual_hosts:
-                    - name: all
-                      domains: ["*"]
-                      routes:
-                        - { match: { prefix: /rr }, route: { cluster: rr } }
-                        - { match: { prefix: /lr }, route: { cluster: lr } }
-                http_filters:
-                  - name: envoy.filters.http.router
-                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
-  clusters:
-${cluster('rr', 'ROUND_ROBIN', ports)}
-${cluster('lr', 'LEAST_REQUEST', ports)}
-`,
+    weftBootstrapWith(
+      listen,
+      admin,
+      [
+        { prefix: '/rr', cluster: 'rr' },
+        { prefix: '/lr', cluster: 'lr' },
+      ],
+      [
+        { name: 'rr', policy: 'ROUND_ROBIN', ports },
+        { name: 'lr', policy: 'LEAST_REQUEST', ports },
+      ],
+    ),
   );
   const weft = start(process.execPath, nodeTs('proxy/src/cli.ts', '--bootstrap', file), '1', {
     cwd: REPO_ROOT,

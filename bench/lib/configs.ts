@@ -65,8 +65,49 @@ http {
 `;
 }
 
-/** Envoy v3 Bootstrap for weft-proxy: admin, one listener, inline route `/` → a STATIC cluster. */
-export function weftBootstrap(listenPort: number, adminPort: number, upstreamPort: number): string {
+export interface BenchCluster {
+  readonly name: string;
+  /** Envoy lb_policy; ROUND_ROBIN when absent. */
+  readonly policy?: string;
+  readonly ports: readonly number[];
+}
+
+export interface BenchRoute {
+  readonly prefix: string;
+  readonly cluster: string;
+}
+
+/** Envoy v3 Bootstrap for weft-proxy: admin, one listener with inline routes, STATIC clusters on 127.0.0.1. */
+export function weftBootstrapWith(
+  listenPort: number,
+  adminPort: number,
+  routes: readonly BenchRoute[],
+  clusters: readonly BenchCluster[],
+): string {
+  const routeLines = routes
+    .map(
+      (r) =>
+        `                        - match: { prefix: "${r.prefix}" }\n                          route: { cluster: ${r.cluster} }`,
+    )
+    .join('\n');
+  const clusterBlocks = clusters
+    .map((c) => {
+      const endpoints = c.ports
+        .map(
+          (port) =>
+            `              - endpoint:\n                  address:\n                    socket_address: { address: 127.0.0.1, port_value: ${port} }`,
+        )
+        .join('\n');
+      return `    - name: ${c.name}
+      type: STATIC
+${c.policy ? `      lb_policy: ${c.policy}\n` : ''}      connect_timeout: 1s
+      load_assignment:
+        cluster_name: ${c.name}
+        endpoints:
+          - lb_endpoints:
+${endpoints}`;
+    })
+    .join('\n');
   return `admin:
   address:
     socket_address: { address: 127.0.0.1, port_value: ${adminPort} }
@@ -87,22 +128,22 @@ static_resources:
                     - name: all
                       domains: ["*"]
                       routes:
-                        - match: { prefix: "/" }
-                          route: { cluster: upstream }
+${routeLines}
                 http_filters:
                   - name: envoy.filters.http.router
                     typed_config:
                       "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
   clusters:
-    - name: upstream
-      type: STATIC
-      connect_timeout: 1s
-      load_assignment:
-        cluster_name: upstream
-        endpoints:
-          - lb_endpoints:
-              - endpoint:
-                  address:
-                    socket_address: { address: 127.0.0.1, port_value: ${upstreamPort} }
+${clusterBlocks}
 `;
+}
+
+/** Envoy v3 Bootstrap for weft-proxy: admin, one listener, inline route `/` → a STATIC cluster. */
+export function weftBootstrap(listenPort: number, adminPort: number, upstreamPort: number): string {
+  return weftBootstrapWith(
+    listenPort,
+    adminPort,
+    [{ prefix: '/', cluster: 'upstream' }],
+    [{ name: 'upstream', ports: [upstreamPort] }],
+  );
 }
