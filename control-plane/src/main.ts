@@ -109,8 +109,8 @@ async function main(): Promise<void> {
         log({ err: String(err) }, 'cannot read the config folder; proxies keep the last version'),
       );
   });
-  ads.on('connect', ({ nodeId, metadata }) => {
-    const identity = proxyIdentity(nodeId, metadata);
+  ads.on('connect', ({ nodeId, metadata, userAgent }) => {
+    const identity = proxyIdentity(nodeId, metadata, userAgent);
     proxies.set(nodeId, identity);
     if (version) ads.setSnapshot(nodeId, snapshotFor(identity));
     log({ nodeId, namespace: identity.namespace }, 'proxy connected');

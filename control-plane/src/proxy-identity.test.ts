@@ -14,3 +14,11 @@ t.test('namespace and labels from metadata, namespace from an Istio node id othe
   });
   t.equal(proxyIdentity('plain', { LABELS: 'not json' }).namespace, 'default');
 });
+
+t.test('a proxyless gRPC client: GENERATOR=grpc, or a gRPC user agent when metadata is lost', async (t) => {
+  t.equal(proxyIdentity('a', { GENERATOR: 'grpc' }).generator, 'grpc');
+  t.equal(proxyIdentity('a', {}, 'gRPC Node Pure JS').generator, 'grpc');
+  t.equal(proxyIdentity('a', {}, 'gRPC Go').generator, 'grpc');
+  t.equal(proxyIdentity('a', {}, 'weft-proxy').generator, undefined);
+  t.equal(proxyIdentity('a', {}, 'envoy').generator, undefined);
+});

@@ -4,7 +4,11 @@
 // is the fallback for the namespace.
 import type { ProxyIdentity } from './translate/index.ts';
 
-export function proxyIdentity(nodeId: string, metadata: Readonly<Record<string, string>>): ProxyIdentity {
+export function proxyIdentity(
+  nodeId: string,
+  metadata: Readonly<Record<string, string>>,
+  userAgent = '',
+): ProxyIdentity {
   let namespace = metadata.NAMESPACE;
   if (!namespace) {
     const podDotNamespace = nodeId.split('~')[2] ?? '';
@@ -20,5 +24,9 @@ export function proxyIdentity(nodeId: string, metadata: Readonly<Record<string, 
       // malformed LABELS: treat the proxy as unlabelled rather than refusing it
     }
   }
-  return { nodeId, namespace, labels };
+  // A gRPC xDS client names itself in user_agent_name ("gRPC Go", "gRPC Node Pure JS", ...). That is
+  // the reliable sign: grpc-js-xds 1.14 builds node metadata Struct values with camelCase keys that
+  // its snake_case protobuf loader drops, so its GENERATOR=grpc never reaches us.
+  const proxyless = metadata.GENERATOR === 'grpc' || userAgent.startsWith('gRPC ');
+  return { nodeId, namespace, labels, ...(proxyless ? { generator: 'grpc' as const } : {}) };
 }

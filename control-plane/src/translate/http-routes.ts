@@ -16,6 +16,9 @@ import type { EnvoyObject, HttpRoute, VirtualServiceSpec } from './types.ts';
 export interface RouteScope extends ActionScope, MatchScope {
   /** `<name>.<namespace>` of the VirtualService, for route names. */
   readonly owner: string;
+  /** For proxyless gRPC: no default retries (gRPC already re-sends what never left the client, and
+   * every RPC is a POST, so Weft's default for non-idempotent requests would add nothing). */
+  readonly proxyless?: boolean;
 }
 
 function withRetry(route: EnvoyObject, retry: EnvoyObject | undefined): EnvoyObject {
@@ -39,7 +42,7 @@ function routesOf(http: HttpRoute, index: number, scope: RouteScope): EnvoyObjec
       out.push(route);
     } else if (http.retries) {
       out.push(withRetry(route, explicitRetryPolicy(http.retries)));
-    } else if (fault) {
+    } else if (fault || scope.proxyless) {
       out.push(route); // no default retries: the injected abort rate must hold
     } else if (m.exactMethod !== undefined) {
       // The method is pinned, so one policy fits and no split is needed.

@@ -6,13 +6,13 @@ import type { Registry, ServiceInfo } from './registry.ts';
 import { FAULT_FILTER } from './route-action.ts';
 import type { EnvoyObject, ProxyIdentity } from './types.ts';
 
-const HCM_TYPE =
+export const HCM_TYPE =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER = {
+export const ROUTER = {
   name: 'envoy.filters.http.router',
   typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
 };
-const FAULT = {
+export const FAULT = {
   name: FAULT_FILTER,
   typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' },
 };
@@ -33,31 +33,40 @@ export function domainsOf(service: ServiceInfo, port: number, proxy: ProxyIdenti
   return names.flatMap((n) => [n, `${n}:${port}`]);
 }
 
-function hasFault(routeConfig: EnvoyObject): boolean {
+export function hasFault(routeConfig: EnvoyObject): boolean {
   const hosts = routeConfig.virtual_hosts as EnvoyObject[];
   return hosts.some((vh) =>
     (vh.routes as EnvoyObject[]).some((r) => r.typed_per_filter_config !== undefined),
   );
 }
 
+/** One service's virtual host on a port: its VirtualService's routes, or the default route. */
+export function virtualHostFor(
+  service: ServiceInfo,
+  port: number,
+  registry: Registry,
+  proxy: ProxyIdentity,
+): EnvoyObject {
+  const vs = registry.virtualServices.get(service.fqdn);
+  const scope: RouteScope = {
+    registry,
+    proxy,
+    port,
+    namespace: vs?.namespace ?? service.namespace,
+    owner: vs ? `${vs.name}.${vs.namespace}` : `${service.name}.${service.namespace}`,
+    ...(proxy.generator === 'grpc' ? { proxyless: true } : {}),
+  };
+  return {
+    name: `${service.fqdn}:${port}`,
+    domains: domainsOf(service, port, proxy),
+    routes: vs ? virtualServiceRoutes(vs.spec, scope) : defaultRoutes(service.fqdn, port, scope),
+  };
+}
+
 export function routeConfigFor(port: number, registry: Registry, proxy: ProxyIdentity): EnvoyObject {
-  const virtualHosts: EnvoyObject[] = [];
-  for (const service of registry.services) {
-    if (!service.ports.some((p) => p.port === port)) continue;
-    const vs = registry.virtualServices.get(service.fqdn);
-    const scope: RouteScope = {
-      registry,
-      proxy,
-      port,
-      namespace: vs?.namespace ?? service.namespace,
-      owner: vs ? `${vs.name}.${vs.namespace}` : `${service.name}.${service.namespace}`,
-    };
-    virtualHosts.push({
-      name: `${service.fqdn}:${port}`,
-      domains: domainsOf(service, port, proxy),
-      routes: vs ? virtualServiceRoutes(vs.spec, scope) : defaultRoutes(service.fqdn, port, scope),
-    });
-  }
+  const virtualHosts = registry.services
+    .filter((service) => service.ports.some((p) => p.port === port))
+    .map((service) => virtualHostFor(service, port, registry, proxy));
   // Routes may name clusters the proxy has not received yet; they answer 503 until then (Istio's choice).
   return { name: String(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
 }

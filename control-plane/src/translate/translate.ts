@@ -2,6 +2,7 @@
 // xDS resource lists of one proxy's snapshot. One builder per xDS type over indexes built once.
 import type { Resource } from '../model/index.ts';
 import { buildClusters } from './clusters.ts';
+import { proxylessGrpcResources } from './grpc.ts';
 import { listenerFor, routeConfigFor } from './listeners.ts';
 import { buildRegistry } from './registry.ts';
 import type { ProxyIdentity, TranslateOptions, XdsResources } from './types.ts';
@@ -12,6 +13,7 @@ export function translate(
   options: TranslateOptions = {},
 ): XdsResources {
   const registry = buildRegistry(resources, proxy, options);
+  if (proxy.generator === 'grpc') return proxylessGrpcResources(registry, proxy);
   const { clusters, endpoints } = buildClusters(registry);
   const ports = [...new Set(registry.services.flatMap((s) => s.ports.map((p) => p.port)))].sort(
     (a, b) => a - b,

@@ -7,6 +7,9 @@ export interface ProxyIdentity {
   readonly nodeId: string;
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** `grpc` for a proxyless gRPC client (node metadata GENERATOR, as in Istio): it gets api_listeners
+   * and only what gRPC's xDS client implements. Absent for Envoy-style proxies. */
+  readonly generator?: 'grpc';
 }
 
 /**

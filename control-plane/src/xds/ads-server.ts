@@ -36,7 +36,7 @@ export interface AdsServerOptions {
 export interface AdsServerEvents {
   ack: [AckRecord];
   nack: [NackRecord];
-  connect: [{ nodeId: string; metadata: Record<string, string> }];
+  connect: [{ nodeId: string; metadata: Record<string, string>; userAgent: string }];
   disconnect: [{ nodeId: string }];
 }
 
@@ -180,7 +180,11 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
       const typeUrl = stream.handleRequest(request);
       if (!announced && stream.nodeId !== '') {
         announced = true;
-        this.emit('connect', { nodeId: stream.nodeId, metadata: structStrings(stream.nodeMetadata) });
+        this.emit('connect', {
+          nodeId: stream.nodeId,
+          metadata: structStrings(stream.nodeMetadata),
+          userAgent: stream.userAgent,
+        });
       }
       if (!typeUrl) return;
       const snapshot = this.snapshotFor(stream.nodeId);

@@ -22,7 +22,7 @@ import {
 /** A DiscoveryRequest as proto-loader delivers it (keepCase, defaults: false, so fields may be absent). */
 export interface DiscoveryRequest {
   version_info?: string;
-  node?: { id?: string; cluster?: string; metadata?: unknown };
+  node?: { id?: string; cluster?: string; metadata?: unknown; user_agent_name?: string };
   resource_names?: string[];
   type_url?: string;
   response_nonce?: string;
@@ -88,6 +88,8 @@ export class AdsStream {
   nodeId = '';
   /** The node's metadata Struct as it arrived (proto-loader form), for per-proxy translation. */
   nodeMetadata: unknown;
+  /** node.user_agent_name: `envoy`, `weft-proxy`, `gRPC Node Pure JS`, `gRPC Go`, ... */
+  userAgent = '';
   readonly connectedAt = new Date();
   private readonly types = new Map<TypeUrl, TypeState>();
 
@@ -101,6 +103,7 @@ export class AdsStream {
     if (this.nodeId === '' && request.node?.id) {
       this.nodeId = request.node.id;
       this.nodeMetadata = request.node.metadata;
+      this.userAgent = request.node.user_agent_name ?? '';
     }
     const typeUrl = request.type_url;
     if (!typeUrl) return undefined;
