@@ -65,6 +65,9 @@ export interface AdsClientOptions {
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
+/** Reconnect back-off ceiling: Envoy's xDS default is 30 s; a sidecar that has lost its control plane
+ * should find it again within seconds of its return, and the jitter already spreads a fleet's retries. */
+const MAX_BACKOFF_MS = 5000;
 let adsClientConstructor: ServiceClientConstructor | undefined;
 
 function adsClientClass(): ServiceClientConstructor {
@@ -95,7 +98,12 @@ export class AdsClient {
 
   constructor(private readonly options: AdsClientOptions) {
     const Client = adsClientClass();
-    this.client = new Client(options.target, credentials.createInsecure());
+    // The channel's own reconnect back-off (gRPC's default grows to 120 s) compounds with the
+    // stream's: keep it short so a restarted control plane is found within the stream's back-off.
+    this.client = new Client(options.target, credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': MAX_BACKOFF_MS,
+    });
     this.backoffMs = options.initialBackoffMs ?? 200;
   }
 
@@ -145,7 +153,7 @@ export class AdsClient {
     this.stream = undefined;
     if (this.closed) return;
     this.options.onEvent?.({ kind: 'disconnected' });
-    const max = this.options.maxBackoffMs ?? 30_000;
+    const max = this.options.maxBackoffMs ?? MAX_BACKOFF_MS;
     const delay = this.backoffMs / 2 + Math.random() * (this.backoffMs / 2);
     this.backoffMs = Math.min(max, this.backoffMs * 2);
     this.retryTimer = setTimeout(() => this.connect(), delay);
