@@ -336,3 +336,22 @@ t.test('setSnapshot rejects a resource that cannot be encoded', async (t) => {
   );
   t.same(server.status(), []);
 });
+
+t.test('a node that reconnects before its old stream ends is not reported gone', async (t) => {
+  const { server, clients } = await setup(t, 'same-node', 'same-node');
+  const [first, second] = clients as [TestAdsClient, TestAdsClient];
+  const gone: string[] = [];
+  server.on('disconnect', ({ nodeId }) => gone.push(nodeId));
+  server.setSnapshot('*', createSnapshot('v1', { clusters: [cluster('c1')] }));
+  first.request(CLUSTER_TYPE);
+  await first.nextOf(CLUSTER_TYPE);
+  second.request(CLUSTER_TYPE);
+  await second.nextOf(CLUSTER_TYPE);
+  first.close();
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(gone, [], 'the node still has a stream');
+  t.equal(server.status().length, 1);
+  second.close();
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(gone, ['same-node'], 'gone with its last stream');
+});

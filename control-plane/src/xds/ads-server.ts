@@ -202,7 +202,10 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     const stream = this.streams.get(call);
     if (!stream) return false;
     this.streams.delete(call);
-    this.emit('disconnect', { nodeId: stream.nodeId });
+    // A proxy that reconnects before its old stream is noticed gone has two streams for a while;
+    // the node is gone only when its last stream is, or its new stream would lose its snapshot.
+    const stillConnected = [...this.streams.values()].some((s) => s.nodeId === stream.nodeId);
+    if (!stillConnected) this.emit('disconnect', { nodeId: stream.nodeId });
     return true;
   }
 }
