@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { AdminServer } from './admin/server.ts';
 import { compileBootstrap } from './compile/runtime.ts';
 import { ConfigError, ConfigErrors, loadBootstrapFile } from './config/index.ts';
+import { runInit } from './init/index.ts';
 import { log } from './log.ts';
 import { WeftProxy } from './proxy.ts';
 import { connectXds } from './xds/index.ts';
@@ -14,6 +15,8 @@ Usage:
   weft-proxy --bootstrap FILE [--drain-seconds N]
   weft-proxy --control-plane HOST:PORT --node-id ID [--namespace NS] [--labels k=v,...]
              [--service-account SA] [--admin-port 15000] [--drain-seconds N]
+  weft-proxy init [--proxy-uid 1337] [--outbound-port 15001] [--inbound-port 15006] [--dry-run]
+             [--cleanup] ...   program the pod's iptables interception (weft-proxy init --help)
 
 Options:
   --bootstrap FILE        Envoy v3 Bootstrap (YAML or JSON): admin, static listeners and clusters
@@ -36,6 +39,10 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'init') {
+    process.exitCode = runInit(process.argv.slice(3));
+    return;
+  }
   let args: ReturnType<typeof parse>;
   function parse() {
     return parseArgs({
