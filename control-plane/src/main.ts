@@ -20,7 +20,8 @@ Usage:
 
 Reads VirtualService, DestinationRule, WorkloadEntry (networking.weft.dev/v1) and Service (v1)
 from DIR (YAML, multi-document, nested folders), watches it, and serves xDS v3 (ADS) to proxies.
-Monitoring: /ready, /debug/syncz (per proxy: sent/acked versions, NACKs), /debug/config.
+Monitoring: /ready, /debug/syncz (per proxy: sent/acked versions, NACKs), /debug/config,
+/debug/config_dump?proxy=ID (the xDS a proxy is served).
 `;
 
 const DEFAULT_IDENTITY: ProxyIdentity = { nodeId: '*', namespace: 'default', labels: {} };
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
     version: () => version,
     diagnostics: () => diagnostics,
     resources: () => status.report(ads.status(), ads.nacks()),
+    identities: () => proxies,
   });
   const mon = await monitoring.listen(host, Number(values['monitoring-port']));
   source.watch(() => settle.touch());

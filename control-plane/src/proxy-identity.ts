@@ -24,9 +24,8 @@ export function proxyIdentity(
       // malformed LABELS: treat the proxy as unlabelled rather than refusing it
     }
   }
-  // A gRPC xDS client names itself in user_agent_name ("gRPC Go", "gRPC Node Pure JS", ...). That is
-  // the reliable sign: grpc-js-xds 1.14 builds node metadata Struct values with camelCase keys that
-  // its snake_case protobuf loader drops, so its GENERATOR=grpc never reaches us.
+  // Istio's proxyless bootstrap says GENERATOR=grpc; a gRPC xDS client also names itself in
+  // user_agent_name ("gRPC Go", "gRPC Node Pure JS", ...), which covers bootstraps without it.
   const proxyless = metadata.GENERATOR === 'grpc' || userAgent.startsWith('gRPC ');
   return { nodeId, namespace, labels, ...(proxyless ? { generator: 'grpc' as const } : {}) };
 }

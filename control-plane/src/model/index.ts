@@ -1,5 +1,7 @@
 // The model folder's public face: YAML → validated resources, with every finding placed at file:line.
 export { loadResources } from './load.ts';
+// Field path → line, for tools that report on loaded resources (weftctl analyze).
+export { formatPath, type Path, Reporter } from './report.ts';
 export type {
   Diagnostic,
   Json,

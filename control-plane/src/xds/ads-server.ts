@@ -140,6 +140,12 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
     }));
   }
 
+  /** The snapshot a connected node is served (its own, else '*'); undefined when it is not connected. */
+  snapshotOf(nodeId: string): Snapshot | undefined {
+    for (const stream of this.streams.values()) if (stream.nodeId === nodeId) return this.snapshotFor(nodeId);
+    return undefined;
+  }
+
   /** The most recent NACKs, oldest first, across all proxies. */
   nacks(): NackRecord[] {
     return [...this.recentNacks];
@@ -210,13 +216,18 @@ export class AdsServer extends EventEmitter<AdsServerEvents> {
   }
 }
 
-/** The string fields of a google.protobuf.Struct as proto-loader delivers it. */
+/**
+ * The string fields of a google.protobuf.Struct as proto-loader delivers it. protobufjs defines the
+ * well-known Struct types itself, in camelCase whatever keepCase says, so a value is `stringValue`;
+ * `string_value` is kept for a loader that honours keepCase there.
+ */
 function structStrings(struct: unknown): Record<string, string> {
-  const fields =
-    (struct as { fields?: Record<string, { string_value?: unknown }> } | undefined)?.fields ?? {};
+  type Value = { stringValue?: unknown; string_value?: unknown } | undefined;
+  const fields = (struct as { fields?: Record<string, Value> } | undefined)?.fields ?? {};
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (typeof value?.string_value === 'string') out[key] = value.string_value;
+    const text = value?.stringValue ?? value?.string_value;
+    if (typeof text === 'string') out[key] = text;
   }
   return out;
 }

@@ -175,7 +175,8 @@ export class AdsClient {
         cluster: this.options.node.cluster ?? '',
         metadata: {
           fields: Object.fromEntries(
-            Object.entries(this.options.node.metadata ?? {}).map(([k, v]) => [k, { string_value: v }]),
+            // protobufjs's own Struct types are camelCase even under keepCase: `string_value` is dropped.
+            Object.entries(this.options.node.metadata ?? {}).map(([k, v]) => [k, { stringValue: v }]),
           ),
         },
         user_agent_name: 'weft-proxy',
