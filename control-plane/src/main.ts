@@ -9,8 +9,8 @@ import { MonitoringServer } from './monitoring.ts';
 import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
 import { FileSource, type SourceState } from './sources/files.ts';
-import { type EndpointSpec, type ProxyIdentity, translate } from './translate/index.ts';
-import { AdsServer, createSnapshot } from './xds/index.ts';
+import { type EndpointSpec, identityKeyFor, type ProxyIdentity, translate } from './translate/index.ts';
+import { AdsServer, createSnapshot, type Snapshot } from './xds/index.ts';
 
 const HELP = `weft-control-plane — Weft's control plane (local mode)
 
@@ -72,8 +72,20 @@ async function main(): Promise<void> {
   const proxies = new Map<string, ProxyIdentity>();
   let resources: readonly Resource[] = [];
   let endpoints = new Map<string, EndpointSpec[]>();
-  const snapshotFor = (identity: ProxyIdentity) =>
-    createSnapshot(version, translate(resources, identity, { endpoints }));
+  // Proxies whose identities translate alike (identityKeyFor) share one snapshot per version: a
+  // fleet of replicas costs one translation, and the ADS server's per-object encoding cache serves
+  // them all.
+  let snapshots = new Map<string, Snapshot>();
+  let identityKey = identityKeyFor([]);
+  const snapshotFor = (identity: ProxyIdentity) => {
+    const key = identityKey(identity);
+    let snapshot = snapshots.get(key);
+    if (!snapshot) {
+      snapshot = createSnapshot(version, translate(resources, identity, { endpoints }));
+      snapshots.set(key, snapshot);
+    }
+    return snapshot;
+  };
   // Only WorkloadEntries (endpoints) changed → push at once, as istiod does for endpoint updates;
   // anything else waits for the debounce.
   const configSignature = (rs: readonly Resource[]) =>
@@ -86,6 +98,8 @@ async function main(): Promise<void> {
     resources = state.resources;
     endpoints = endpointsOf(resources);
     version = `${Date.now()}-${++generation}`;
+    snapshots = new Map();
+    identityKey = identityKeyFor(resources);
     ads.setSnapshot('*', snapshotFor(DEFAULT_IDENTITY));
     for (const [nodeId, identity] of proxies) ads.setSnapshot(nodeId, snapshotFor(identity));
     status.record(version, resources);

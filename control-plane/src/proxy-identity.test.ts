@@ -22,3 +22,16 @@ t.test('a proxyless gRPC client: GENERATOR=grpc, or a gRPC user agent when metad
   t.equal(proxyIdentity('a', {}, 'weft-proxy').generator, undefined);
   t.equal(proxyIdentity('a', {}, 'envoy').generator, undefined);
 });
+
+t.test('an intercepting sidecar: INTERCEPTION_MODE=REDIRECT with its ports', async (t) => {
+  t.same(proxyIdentity('a', { INTERCEPTION_MODE: 'REDIRECT' }).interception, {
+    outbound: 15001,
+    inbound: 15006,
+  });
+  t.same(
+    proxyIdentity('a', { INTERCEPTION_MODE: 'REDIRECT', OUTBOUND_PORT: '16001', INBOUND_PORT: '16006' })
+      .interception,
+    { outbound: 16001, inbound: 16006 },
+  );
+  t.equal(proxyIdentity('a', {}).interception, undefined);
+});

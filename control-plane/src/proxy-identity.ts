@@ -27,5 +27,20 @@ export function proxyIdentity(
   // Istio's proxyless bootstrap says GENERATOR=grpc; a gRPC xDS client also names itself in
   // user_agent_name ("gRPC Go", "gRPC Node Pure JS", ...), which covers bootstraps without it.
   const proxyless = metadata.GENERATOR === 'grpc' || userAgent.startsWith('gRPC ');
-  return { nodeId, namespace, labels, ...(proxyless ? { generator: 'grpc' as const } : {}) };
+  const interception =
+    metadata.INTERCEPTION_MODE === 'REDIRECT'
+      ? { outbound: port(metadata.OUTBOUND_PORT, 15001), inbound: port(metadata.INBOUND_PORT, 15006) }
+      : undefined;
+  return {
+    nodeId,
+    namespace,
+    labels,
+    ...(proxyless ? { generator: 'grpc' as const } : {}),
+    ...(interception ? { interception } : {}),
+  };
+}
+
+function port(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : fallback;
 }

@@ -15,6 +15,7 @@ Usage:
   weft-proxy --bootstrap FILE [--drain-seconds N]
   weft-proxy --control-plane HOST:PORT --node-id ID [--namespace NS] [--labels k=v,...]
              [--service-account SA] [--admin-port 15000] [--drain-seconds N]
+             [--interception redirect [--outbound-port 15001] [--inbound-port 15006]]
   weft-proxy init [--proxy-uid 1337] [--outbound-port 15001] [--inbound-port 15006] [--dry-run]
              [--cleanup] ...   program the pod's iptables interception (weft-proxy init --help)
 
@@ -26,6 +27,12 @@ Options:
   --labels k=v,...        the workload's labels (node metadata LABELS)
   --service-account SA    the workload's service account (node metadata SERVICE_ACCOUNT)
   --admin-port N          admin listener on 127.0.0.1 in control-plane mode (default 15000)
+  --interception MODE     "redirect": the pod's traffic reaches the proxy through \`weft-proxy init\`'s
+                          iptables rules, so it asks for the virtual outbound/inbound listeners
+                          (node metadata INTERCEPTION_MODE=REDIRECT); "none" (default): listeners
+                          bind the service ports themselves
+  --outbound-port N       the virtual outbound listener's port with --interception redirect (default 15001)
+  --inbound-port N        the virtual inbound listener's port with --interception redirect (default 15006)
   --drain-seconds N       on SIGTERM or POST /quitquitquit, let in-flight requests finish for up to N seconds (default 5)
   --help               show this help
 
@@ -54,6 +61,9 @@ async function main(): Promise<void> {
         labels: { type: 'string', default: '' },
         'service-account': { type: 'string', default: '' },
         'admin-port': { type: 'string', default: '15000' },
+        interception: { type: 'string', default: 'none' },
+        'outbound-port': { type: 'string', default: '15001' },
+        'inbound-port': { type: 'string', default: '15006' },
         'drain-seconds': { type: 'string', default: '5' },
         help: { type: 'boolean', default: false },
       },
@@ -77,10 +87,15 @@ async function main(): Promise<void> {
   if (v['control-plane'] !== undefined) {
     if (v.bootstrap !== undefined) fail('use either --bootstrap or --control-plane, not both');
     if (!v['node-id']) fail('--node-id is required with --control-plane (see --help)');
-    const adminPort = Number(v['admin-port']);
-    if (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535)
-      fail('--admin-port must be a port number');
+    const adminPort = portFlag('admin-port', v['admin-port']);
     const metadata: Record<string, string> = { NAMESPACE: v.namespace ?? 'default' };
+    if (v.interception === 'redirect') {
+      metadata.INTERCEPTION_MODE = 'REDIRECT';
+      metadata.OUTBOUND_PORT = String(portFlag('outbound-port', v['outbound-port']));
+      metadata.INBOUND_PORT = String(portFlag('inbound-port', v['inbound-port']));
+    } else if (v.interception !== 'none') {
+      fail(`--interception must be "redirect" or "none", not "${v.interception}"`);
+    }
     if (v.labels) metadata.LABELS = parseLabels(v.labels);
     if (v['service-account']) metadata.SERVICE_ACCOUNT = v['service-account'];
     const proxy = new WeftProxy();
@@ -120,6 +135,12 @@ async function main(): Promise<void> {
   }
   log.info({ listeners: proxy.listenerAddresses(), clusters: [...config.clusters.keys()] }, 'ready');
   onSignals(proxy, admin, drainSeconds);
+}
+
+function portFlag(name: string, text: string | undefined): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--${name} must be a port number`);
+  return port;
 }
 
 /** `app=reviews,version=v1` → the JSON object Istio puts in node metadata LABELS. */

@@ -3,14 +3,25 @@
 import { ClusterManager } from './cluster/manager.ts';
 import type { RuntimeConfig } from './compile/types.ts';
 import { AccessLogger } from './http/access-log.ts';
-import { ConnectionManager } from './http/connection-manager.ts';
-import { HttpListener } from './listeners/http-listener.ts';
+import { ListenerRegistry } from './listeners/listener-registry.ts';
+import type { ListenerDeps } from './listeners/listener-version.ts';
+import { ProxyListener } from './listeners/proxy-listener.ts';
 import { StatsStore } from './metrics/stats.ts';
+
+export interface ListenerAddress {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  /** false for bind_to_port: false listeners, which only take connections handed over. */
+  readonly bound: boolean;
+}
 
 export class WeftProxy {
   readonly clusters = new ClusterManager();
   readonly stats = new StatsStore();
-  private readonly listeners = new Map<string, HttpListener>();
+  private listeners = new Map<string, ProxyListener>();
+  /** Where use_original_dst listeners find the listener of a connection's original destination. */
+  private readonly registry = new ListenerRegistry<ProxyListener>();
   private readonly accessLogs = new Map<string, AccessLogger>();
   private current: RuntimeConfig | undefined;
   private stopping: Promise<void> | undefined;
@@ -23,39 +34,52 @@ export class WeftProxy {
     return this.current !== undefined && this.stopping === undefined;
   }
 
-  listenerAddresses(): Array<{ name: string; address: string; port: number }> {
+  listenerAddresses(): ListenerAddress[] {
     return [...this.listeners.values()].map((l) => ({
-      name: l.table.name,
-      address: l.address.address,
-      port: l.address.port,
+      name: l.name,
+      address: l.address,
+      port: l.port,
+      bound: l.bound,
     }));
   }
 
-  /** Applies a config version: new requests see it whole; requests in flight finish on the old one. */
+  /**
+   * Applies a config version: new connections and requests see it whole; those in flight finish on
+   * the one they started with. A listener whose address and binding are unchanged keeps its socket.
+   */
   async apply(config: RuntimeConfig): Promise<void> {
+    await this.clusters.prepare(config.clusters); // DNS clusters warm first, as in Envoy
     const clusters = this.clusters.update(config.clusters);
-    const next = new Set<string>();
-    for (const table of config.listeners) {
-      next.add(table.name);
-      const logs = table.http.accessLogs.map((l) => this.accessLog(l.path));
-      const stats = this.stats.httpStats(table.http.statPrefix);
-      const manager = new ConnectionManager({ table: table.http, clusters, stats, accessLogs: logs });
-      const existing = this.listeners.get(table.name);
-      if (existing && existing.table.address === table.address && existing.table.port === table.port) {
-        existing.update(manager);
-        continue;
+    const deps: ListenerDeps = { clusters, stats: this.stats, accessLog: (path) => this.accessLog(path) };
+    const next = new Map<string, ProxyListener>();
+    const created: ProxyListener[] = [];
+    try {
+      for (const table of config.listeners) {
+        const existing = this.listeners.get(table.name);
+        if (existing?.sameSocket(table)) {
+          existing.update(table, deps);
+          next.set(table.name, existing);
+          continue;
+        }
+        if (existing) {
+          this.listeners.delete(table.name);
+          await existing.drain(existing.table.drainTimeoutMs);
+        }
+        const listener = new ProxyListener(table, deps, this.registry);
+        created.push(listener);
+        await listener.listen();
+        next.set(table.name, listener);
       }
-      if (existing) await existing.drain(table.http.drainTimeoutMs);
-      const listener = new HttpListener(table, manager, stats);
-      await listener.listen();
-      this.listeners.set(table.name, listener);
+    } catch (err) {
+      // leave nothing bound from a version that did not apply
+      await Promise.all(created.map((l) => l.drain(0)));
+      throw err;
     }
     for (const [name, listener] of this.listeners) {
-      if (!next.has(name)) {
-        this.listeners.delete(name);
-        void listener.drain(listener.table.http.drainTimeoutMs);
-      }
+      if (!next.has(name)) void listener.drain(listener.table.drainTimeoutMs);
     }
+    this.listeners = next;
+    this.registry.replace(next.values());
     this.current = config;
   }
 
@@ -73,6 +97,7 @@ export class WeftProxy {
     this.stopping ??= (async () => {
       await Promise.all([...this.listeners.values()].map((l) => l.drain(drainMs)));
       this.listeners.clear();
+      this.registry.replace([]);
       await this.clusters.destroy();
       await Promise.all([...this.accessLogs.values()].map((l) => l.close()));
     })();

@@ -172,7 +172,8 @@ t.test('unknown kinds and apiVersions are named', async (t) => {
     {
       path: 'kind',
       line: 2,
-      message: 'unknown kind "Gateway": weft accepts VirtualService, DestinationRule, WorkloadEntry, Service',
+      message:
+        'unknown kind "Gateway": weft accepts VirtualService, DestinationRule, WorkloadEntry, ServiceEntry, Sidecar, Service',
     },
   ]);
   t.same(r.errors[0]?.resource, 'Gateway default/a');

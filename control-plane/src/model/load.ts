@@ -14,21 +14,26 @@ import type {
 } from './types.ts';
 import { validateDestinationRule } from './validate/destination-rule.ts';
 import { validateService } from './validate/service.ts';
+import { validateServiceEntry } from './validate/service-entry.ts';
+import { validateSidecar } from './validate/sidecar.ts';
 import { validateVirtualService } from './validate/virtual-service.ts';
 import { validateWorkloadEntry } from './validate/workload-entry.ts';
 import { describe, suggest } from './values.ts';
 
 const WEFT_API = 'networking.weft.dev/v1';
 const ISTIO_APIS = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];
-const MESH_KINDS = ['VirtualService', 'DestinationRule', 'WorkloadEntry'] as const;
+const MESH_KINDS = ['VirtualService', 'DestinationRule', 'WorkloadEntry', 'ServiceEntry', 'Sidecar'] as const;
 const KINDS: readonly ResourceKind[] = [...MESH_KINDS, 'Service'];
 
-type SpecValidator = (r: Reporter, spec: Record<string, unknown>) => void;
+/** `namespace` is the resource's own, which `.` in exportTo and in Sidecar hosts stands for. */
+type SpecValidator = (r: Reporter, spec: Record<string, unknown>, namespace: string) => void;
 const VALIDATORS: Record<ResourceKind, SpecValidator> = {
   VirtualService: validateVirtualService,
   DestinationRule: validateDestinationRule,
   Service: validateService,
   WorkloadEntry: validateWorkloadEntry,
+  ServiceEntry: validateServiceEntry,
+  Sidecar: validateSidecar,
 };
 
 export function loadResources(text: string, file: string, options: LoadOptions = {}): LoadResult {
@@ -104,7 +109,7 @@ function toResource(r: Reporter, value: unknown, options: LoadOptions, line: num
     );
     return undefined;
   }
-  VALIDATORS[kind as ResourceKind](r, top.spec);
+  VALIDATORS[kind as ResourceKind](r, top.spec, namespace);
   if (!metadata) return undefined;
   return {
     apiVersion: apiVersion as string,

@@ -5,7 +5,11 @@ import type { Diagnostic, LoadOptions, LoadResult } from './types.ts';
 /** Lines before the spec body, so body line k is file line HEADER_LINES + k. */
 export const HEADER_LINES = 5;
 
-export function doc(kind: 'VirtualService' | 'DestinationRule', body: string, name = 'reviews'): string {
+export function doc(
+  kind: 'VirtualService' | 'DestinationRule' | 'ServiceEntry' | 'Sidecar',
+  body: string,
+  name = 'reviews',
+): string {
   const indented = body
     .replace(/^\n/, '')
     .split('\n')

@@ -21,7 +21,13 @@ export interface Metadata {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-export type ResourceKind = 'VirtualService' | 'DestinationRule' | 'Service' | 'WorkloadEntry';
+export type ResourceKind =
+  | 'VirtualService'
+  | 'DestinationRule'
+  | 'Service'
+  | 'WorkloadEntry'
+  | 'ServiceEntry'
+  | 'Sidecar';
 
 /** A JSON-like value as YAML produces it (after `toJS`). */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };

@@ -22,6 +22,8 @@ export interface SimulatedRequest {
   readonly retries?: number;
   /** Whether the chosen route carries a fault filter config. */
   readonly fault?: boolean;
+  /** Whether the chosen route carries a CORS policy. */
+  readonly cors?: boolean;
 }
 
 export interface GoldenCase {

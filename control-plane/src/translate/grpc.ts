@@ -8,12 +8,18 @@
 // - the route timeout becomes max_stream_duration (gRPC ignores `timeout`); retry_on keeps the gRPC
 //   status conditions gRPC understands; routes that do not forward (redirect, direct response) are
 //   left out, because gRPC rejects the whole route configuration for them;
+// - per-route filter configs are kept only for the fault filter (gRPC has no CORS filter: CORS is a
+//   browser concern, and gRPC rejects configs for filters it does not know);
 // - clusters balance with ROUND_ROBIN or RING_HASH only (gRPC's client-side policies; LEAST_REQUEST
-//   and RANDOM fall back to ROUND_ROBIN, MAGLEV to RING_HASH);
+//   and RANDOM fall back to ROUND_ROBIN, MAGLEV to RING_HASH); of the discovery types gRPC takes EDS
+//   and LOGICAL_DNS, so STRICT_DNS becomes LOGICAL_DNS on its first endpoint and ORIGINAL_DST
+//   (a ServiceEntry with resolution NONE: there is no original destination for a proxyless call)
+//   is left out;
 // - endpoints sit in a weighted locality, which gRPC requires.
 import { buildClusters } from './clusters.ts';
 import { FAULT, HCM_TYPE, hasFault, ROUTER, virtualHostFor } from './listeners.ts';
 import type { Registry } from './registry.ts';
+import { FAULT_FILTER } from './route-action.ts';
 import type { EnvoyObject, ProxyIdentity, XdsResources } from './types.ts';
 
 /** The retry conditions gRPC's xDS client implements (gRFC A44). */
@@ -39,16 +45,35 @@ function grpcRetryPolicy(policy: EnvoyObject): EnvoyObject | undefined {
 function grpcRoute(route: EnvoyObject): EnvoyObject | undefined {
   const action = route.route as EnvoyObject | undefined;
   if (!action) return undefined;
+  const filters = route.typed_per_filter_config as EnvoyObject | undefined;
+  const fault = filters?.[FAULT_FILTER];
+  const { typed_per_filter_config: _filters, ...routeRest } = route;
+  const base: EnvoyObject = fault
+    ? { ...routeRest, typed_per_filter_config: { [FAULT_FILTER]: fault } }
+    : routeRest;
   const { timeout, retry_policy: retry, ...rest } = action;
   const next: EnvoyObject = { ...rest };
   const t = timeout as { seconds: number; nanos: number } | undefined;
   if (t && (t.seconds > 0 || t.nanos > 0)) next.max_stream_duration = { max_stream_duration: t };
   const grpcRetry = retry ? grpcRetryPolicy(retry as EnvoyObject) : undefined;
   if (grpcRetry) next.retry_policy = grpcRetry;
-  return { ...route, route: next };
+  return { ...base, route: next };
 }
 
-function grpcCluster(cluster: EnvoyObject): EnvoyObject {
+function grpcCluster(cluster: EnvoyObject): EnvoyObject | undefined {
+  if (cluster.type === 'ORIGINAL_DST') return undefined;
+  if (cluster.type === 'STRICT_DNS') {
+    const assignment = cluster.load_assignment as
+      | { endpoints?: Array<{ lb_endpoints?: unknown[] }> }
+      | undefined;
+    const first = assignment?.endpoints?.[0]?.lb_endpoints?.[0];
+    const { dns_refresh_rate: _rate, respect_dns_ttl: _ttl, ...rest } = cluster;
+    return grpcCluster({
+      ...rest,
+      type: 'LOGICAL_DNS',
+      ...(first ? { load_assignment: { ...assignment, endpoints: [{ lb_endpoints: [first] }] } } : {}),
+    });
+  }
   const policy = String(cluster.lb_policy ?? 'ROUND_ROBIN');
   if (GRPC_LB_POLICIES.has(policy)) return cluster;
   const {
@@ -103,7 +128,7 @@ export function proxylessGrpcResources(registry: Registry, proxy: ProxyIdentity)
   return {
     listeners,
     routes,
-    clusters: clusters.map(grpcCluster),
+    clusters: clusters.map(grpcCluster).filter((c): c is EnvoyObject => c !== undefined),
     endpoints: endpoints.map(grpcLoadAssignment),
   };
 }

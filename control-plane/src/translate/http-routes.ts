@@ -2,6 +2,7 @@
 // route per applicable match; a forward route without its own `retries` and without a fault may be
 // split in two for Weft's default retry rule (see retry.ts).
 
+import { corsConfig } from './cors.ts';
 import {
   explicitRetryPolicy,
   IDEMPOTENT_METHOD_REGEX,
@@ -29,6 +30,7 @@ function withRetry(route: EnvoyObject, retry: EnvoyObject | undefined): EnvoyObj
 function routesOf(http: HttpRoute, index: number, scope: RouteScope): EnvoyObject[] {
   const base = http.name ?? `${scope.owner}.${index}`;
   const fault = faultConfig(http.fault);
+  const filterConfig = { ...corsConfig(http.corsPolicy), ...fault };
   const out: EnvoyObject[] = [];
   for (const m of translateMatches(http.match, scope)) {
     const name = m.name ? `${base}.${m.name}` : base;
@@ -36,7 +38,7 @@ function routesOf(http: HttpRoute, index: number, scope: RouteScope): EnvoyObjec
       name,
       match: m.match,
       ...actionOf(http, m.match, scope),
-      ...(fault ? { typed_per_filter_config: fault } : {}),
+      ...(Object.keys(filterConfig).length > 0 ? { typed_per_filter_config: filterConfig } : {}),
     };
     if (!route.route) {
       out.push(route);

@@ -1,6 +1,7 @@
 // LDS and RDS: one listener per service port (Istio's `0.0.0.0_<port>`; bound directly until
 // interception lands) whose connection manager takes route configuration `<port>` over ADS, and
 // that route configuration: one virtual host per service on the port, with Istio's domains.
+import { CORS, CORS_FILTER } from './cors.ts';
 import { defaultRoutes, type RouteScope, virtualServiceRoutes } from './http-routes.ts';
 import type { Registry, ServiceInfo } from './registry.ts';
 import { FAULT_FILTER } from './route-action.ts';
@@ -20,9 +21,13 @@ export const FAULT = {
 /**
  * Istio's domains for a service on a port: FQDN, `name.ns.svc`, `name.ns`, the cluster IP, and the
  * short name only for a proxy in the service's namespace (elsewhere DNS resolves `name` to another
- * namespace's service); each bare and with `:port`.
+ * namespace's service); each bare and with `:port`. A ServiceEntry host is its own only name, with
+ * the entry's addresses.
  */
 export function domainsOf(service: ServiceInfo, port: number, proxy: ProxyIdentity): string[] {
+  if (service.kind === 'ServiceEntry') {
+    return [service.fqdn, ...(service.addresses ?? [])].flatMap((n) => [n, `${n}:${port}`]);
+  }
   const names = [
     service.fqdn,
     `${service.name}.${service.namespace}.svc`,
@@ -33,11 +38,25 @@ export function domainsOf(service: ServiceInfo, port: number, proxy: ProxyIdenti
   return names.flatMap((n) => [n, `${n}:${port}`]);
 }
 
-export function hasFault(routeConfig: EnvoyObject): boolean {
+function usesFilter(routeConfig: EnvoyObject, filter: string): boolean {
   const hosts = routeConfig.virtual_hosts as EnvoyObject[];
   return hosts.some((vh) =>
-    (vh.routes as EnvoyObject[]).some((r) => r.typed_per_filter_config !== undefined),
+    (vh.routes as EnvoyObject[]).some(
+      (r) => (r.typed_per_filter_config as EnvoyObject | undefined)?.[filter] !== undefined,
+    ),
   );
+}
+
+/** Some route injects faults, so the connection manager needs the fault filter. */
+export const hasFault = (routeConfig: EnvoyObject): boolean => usesFilter(routeConfig, FAULT_FILTER);
+
+/** The CORS filter then the fault filter, each only where some route uses it (Istio's order), then the router. */
+export function httpFiltersFor(routeConfig: EnvoyObject): EnvoyObject[] {
+  return [
+    ...(usesFilter(routeConfig, CORS_FILTER) ? [CORS] : []),
+    ...(hasFault(routeConfig) ? [FAULT] : []),
+    ROUTER,
+  ];
 }
 
 /** One service's virtual host on a port: its VirtualService's routes, or the default route. */
@@ -65,7 +84,7 @@ export function virtualHostFor(
 
 export function routeConfigFor(port: number, registry: Registry, proxy: ProxyIdentity): EnvoyObject {
   const virtualHosts = registry.services
-    .filter((service) => service.ports.some((p) => p.port === port))
+    .filter((service) => service.ports.some((p) => p.port === port && p.http))
     .map((service) => virtualHostFor(service, port, registry, proxy));
   // Routes may name clusters the proxy has not received yet; they answer 503 until then (Istio's choice).
   return { name: String(port), virtual_hosts: virtualHosts, validate_clusters: { value: false } };
@@ -87,8 +106,9 @@ export function listenerFor(port: number, routeConfig: EnvoyObject): EnvoyObject
                 route_config_name: String(port),
                 config_source: { ads: {}, resource_api_version: 'V3' },
               },
-              // The fault filter runs only where some route injects faults; it must precede the router.
-              http_filters: hasFault(routeConfig) ? [FAULT, ROUTER] : [ROUTER],
+              // Istio allows WebSocket upgrades on every sidecar connection manager.
+              upgrade_configs: [{ upgrade_type: 'websocket' }],
+              http_filters: httpFiltersFor(routeConfig),
             },
           },
         ],

@@ -4,7 +4,7 @@
 
 import { GRPC_STATUS_NAMES } from '../model/index.ts';
 import { effectivePolicy, hashPolicyOf } from './policy.ts';
-import { clusterName, type Registry, resolveHost } from './registry.ts';
+import { clusterName, type Registry, resolveIn } from './registry.ts';
 import type { Destination, EnvoyObject, HeaderOps, Headers, HttpRoute } from './types.ts';
 import { compact, duration, fractionalPercent, ZERO_DURATION } from './values.ts';
 
@@ -41,7 +41,7 @@ interface Target {
  * port when the service has it (the request came in on that port), else the listener's port anyway.
  */
 export function targetOf(dest: Destination, scope: ActionScope): Target {
-  const fqdn = resolveHost(dest.host, scope.namespace, scope.registry.domain);
+  const fqdn = resolveIn(scope.registry, dest.host, scope.namespace);
   const ports = scope.registry.byFqdn.get(fqdn)?.ports ?? [];
   const port = dest.port?.number ?? (ports.length === 1 ? ports[0]!.port : scope.port);
   const subset = dest.subset ?? '';

@@ -59,7 +59,7 @@ for (const name of caseNames()) {
       const label = `${req.method ?? 'GET'} ${req.host}${req.path}`;
       const listener = config!.listeners.find((l) => l.port === req.port);
       t.ok(listener, `${label}: a listener on ${req.port}`);
-      const vh = listener?.http.routes.findVirtualHost(req.host);
+      const vh = listener?.filterChains[0]?.http?.routes.findVirtualHost(req.host);
       const route = vh ? selectRoute(vh, requestView(req)) : undefined;
       t.equal(route?.name ?? null, req.route, `${label}: route`);
       if (!route) continue;
@@ -81,6 +81,7 @@ for (const name of caseNames()) {
           `${label}: retries`,
         );
       if (req.fault !== undefined) t.equal(route.fault !== undefined, req.fault, `${label}: fault`);
+      if (req.cors !== undefined) t.equal(route.cors !== undefined, req.cors, `${label}: cors`);
     }
   });
 }

@@ -3,6 +3,7 @@
 import type { Resource } from '../model/index.ts';
 import { buildClusters } from './clusters.ts';
 import { proxylessGrpcResources } from './grpc.ts';
+import { interceptionResources } from './interception.ts';
 import { listenerFor, routeConfigFor } from './listeners.ts';
 import { buildRegistry } from './registry.ts';
 import type { ProxyIdentity, TranslateOptions, XdsResources } from './types.ts';
@@ -15,9 +16,16 @@ export function translate(
   const registry = buildRegistry(resources, proxy, options);
   if (proxy.generator === 'grpc') return proxylessGrpcResources(registry, proxy);
   const { clusters, endpoints } = buildClusters(registry);
-  const ports = [...new Set(registry.services.flatMap((s) => s.ports.map((p) => p.port)))].sort(
-    (a, b) => a - b,
-  );
+  // HTTP listeners only: a TCP/TLS port gets its cluster but no route configuration.
+  const ports = [
+    ...new Set(registry.services.flatMap((s) => s.ports.filter((p) => p.http).map((p) => p.port))),
+  ].sort((a, b) => a - b);
+  if (proxy.interception) {
+    const intercepted = interceptionResources(resources, registry, proxy, proxy.interception, (port) =>
+      routeConfigFor(port, registry, proxy),
+    );
+    return { ...intercepted, clusters: [...clusters, ...intercepted.clusters], endpoints };
+  }
   const routes = ports.map((port) => routeConfigFor(port, registry, proxy));
   const listeners = ports.map((port, i) => listenerFor(port, routes[i]!));
   return { listeners, routes, clusters, endpoints };

@@ -10,6 +10,9 @@ export interface ProxyIdentity {
   /** `grpc` for a proxyless gRPC client (node metadata GENERATOR, as in Istio): it gets api_listeners
    * and only what gRPC's xDS client implements. Absent for Envoy-style proxies. */
   readonly generator?: 'grpc';
+  /** Set when iptables redirects the pod's traffic to the proxy (node metadata INTERCEPTION_MODE
+   * REDIRECT): it gets Istio's virtual outbound/inbound listeners on these ports. */
+  readonly interception?: { readonly outbound: number; readonly inbound: number };
 }
 
 /**
@@ -22,13 +25,23 @@ export interface EndpointSpec {
   readonly port?: number;
   readonly ports?: Readonly<Record<string, number>>;
   readonly labels: Readonly<Record<string, string>>;
+  /** Relative load-balancing weight (WorkloadEntry.weight); absent or 0 means 1. */
+  readonly weight?: number;
+  /** `region/zone/subzone`, as WorkloadEntry.locality. */
+  readonly locality?: string;
 }
+
+export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
 export interface TranslateOptions {
   /** Service FQDN → its workloads. A service with none gets an empty load assignment. */
   readonly endpoints?: ReadonlyMap<string, readonly EndpointSpec[]>;
   /** Kubernetes cluster domain; `cluster.local` unless told. */
   readonly clusterDomain?: string;
+  /** Where a Sidecar without workloadSelector is the mesh-wide default (Istio's `istio-system`). */
+  readonly rootNamespace?: string;
+  /** The mesh's outboundTrafficPolicy, for proxies no Sidecar sets one for (Istio's ALLOW_ANY). */
+  readonly outboundTrafficPolicy?: OutboundTrafficPolicy;
 }
 
 /** An Envoy resource as protobufjs `fromObject` input (snake_case; Durations as {seconds, nanos}). */
@@ -119,7 +132,20 @@ export interface HttpRoute {
   readonly mirrorPercentage?: Percent;
   readonly mirrorPercent?: number;
   readonly mirrors?: ReadonlyArray<{ destination: Destination; percentage?: Percent }>;
+  readonly corsPolicy?: CorsPolicy;
   readonly headers?: Headers;
+}
+
+export interface CorsPolicy {
+  readonly allowOrigins?: readonly StringMatch[];
+  /** Deprecated: exact origins. */
+  readonly allowOrigin?: readonly string[];
+  readonly allowMethods?: readonly string[];
+  readonly allowHeaders?: readonly string[];
+  readonly exposeHeaders?: readonly string[];
+  readonly maxAge?: string;
+  readonly allowCredentials?: boolean;
+  readonly unmatchedPreflights?: 'UNSPECIFIED' | 'FORWARD' | 'IGNORE';
 }
 
 export interface VirtualServiceSpec {
@@ -184,4 +210,35 @@ export interface ServiceSpec {
     targetPort?: number | string;
     appProtocol?: string;
   }>;
+}
+
+export interface ServiceEntrySpec {
+  readonly hosts: readonly string[];
+  readonly addresses?: readonly string[];
+  readonly ports: ReadonlyArray<{ number: number; name: string; protocol?: string; targetPort?: number }>;
+  readonly location?: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
+  readonly resolution?: 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+  readonly endpoints?: ReadonlyArray<{
+    address: string;
+    ports?: Readonly<Record<string, number>>;
+    labels?: Readonly<Record<string, string>>;
+    locality?: string;
+    weight?: number;
+  }>;
+  readonly workloadSelector?: { labels?: Readonly<Record<string, string>> };
+  readonly exportTo?: readonly string[];
+}
+
+export interface WorkloadEntrySpec {
+  readonly address: string;
+  readonly ports?: Readonly<Record<string, number>>;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly locality?: string;
+  readonly weight?: number;
+}
+
+export interface SidecarSpec {
+  readonly workloadSelector?: { labels?: Readonly<Record<string, string>> };
+  readonly egress?: ReadonlyArray<{ port?: { number: number }; hosts: readonly string[] }>;
+  readonly outboundTrafficPolicy?: { mode?: OutboundTrafficPolicy };
 }

@@ -2,7 +2,14 @@ import { once } from 'node:events';
 import t, { type Test } from 'tap';
 import { AdsServer } from './ads-server.ts';
 import { TestAdsClient } from './ads-test-client.ts';
-import { CLUSTER_TYPE, createSnapshot, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from './snapshot.ts';
+import {
+  CLUSTER_TYPE,
+  createSnapshot,
+  ENDPOINT_TYPE,
+  LISTENER_TYPE,
+  ROUTE_TYPE,
+  resourcesOf,
+} from './snapshot.ts';
 
 const HCM =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -354,4 +361,35 @@ t.test('a node that reconnects before its old stream ends is not reported gone',
   second.close();
   await new Promise((r) => setTimeout(r, 200));
   t.same(gone, ['same-node'], 'gone with its last stream');
+});
+
+t.test('a snapshot set from the connect event answers the first request once, not twice', async (t) => {
+  const { server, clients } = await setup(t, 'fresh');
+  const [client] = clients as [TestAdsClient];
+  server.setSnapshot('*', createSnapshot('v1', { clusters: [cluster('shared')] }));
+  server.on('connect', ({ nodeId }) =>
+    server.setSnapshot(nodeId, createSnapshot('v1', { clusters: [cluster('own')] })),
+  );
+  client.request(CLUSTER_TYPE);
+  const first = await client.nextOf(CLUSTER_TYPE);
+  t.same(
+    first.decoded.map((c) => (c as { name: string }).name),
+    ['own'],
+  );
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(client.received.filter((r) => r.type_url === CLUSTER_TYPE).length, 1, 'one CDS response');
+});
+
+t.test('equal resources in different snapshots are encoded once', async (t) => {
+  const { server } = await setup(t);
+  const a = createSnapshot('v1', { clusters: [cluster('c1')] });
+  const b = createSnapshot('v1', { clusters: [cluster('c1')] });
+  server.setSnapshot('a', a);
+  server.setSnapshot('b', b);
+  const encode = (s: typeof a) =>
+    (server as unknown as { encode(type: string, r: object): unknown }).encode(
+      CLUSTER_TYPE,
+      [...resourcesOf(s, CLUSTER_TYPE).values()][0]!,
+    );
+  t.equal(encode(a), encode(b), 'the same encoded Any');
 });

@@ -191,6 +191,10 @@ export class AdsStream {
     }
   }
 
+  sentVersionOf(typeUrl: TypeUrl): string | undefined {
+    return this.types.get(typeUrl)?.sentVersion;
+  }
+
   status(): Record<TypeUrl, TypeStatus> {
     const types: Record<TypeUrl, TypeStatus> = {};
     for (const [typeUrl, state] of this.types) {

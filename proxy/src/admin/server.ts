@@ -62,6 +62,8 @@ export class AdminServer {
           renderPrometheus({
             http: proxy.stats.allHttp,
             clusters: proxy.clusters.current.values(),
+            tcp: proxy.stats.allTcp,
+            listeners: proxy.stats.allListeners,
           }),
           'text/plain; version=0.0.4; charset=utf-8',
         );

@@ -6,6 +6,7 @@ import type { Admission } from './admission.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthChecker } from './health/index.ts';
 import { type PickContext, PriorityBalancer, type PriorityLoad } from './lb/index.ts';
+import type { OriginalDstHosts } from './original-dst.ts';
 import type { AttemptResult, OutlierDetector } from './outlier/index.ts';
 
 export interface ClusterStats {
@@ -60,6 +61,8 @@ export interface ClusterState {
   readonly admission: Admission;
   readonly outlier: OutlierDetector<Endpoint> | undefined;
   readonly healthChecker: HealthChecker<Endpoint> | undefined;
+  /** type ORIGINAL_DST: the hosts made from original destinations, which the cluster picks from. */
+  readonly originalDst: OriginalDstHosts | undefined;
 }
 
 export class Cluster {
@@ -98,6 +101,8 @@ export class Cluster {
 
   /** The endpoint for one attempt: priority and panic, then the cluster's lb_policy. */
   pick(ctx?: PickContext<Endpoint>): Endpoint | undefined {
+    const originalDst = this.state.originalDst;
+    if (originalDst) return originalDst.pick(ctx);
     return this.balancer.pick(ctx);
   }
 

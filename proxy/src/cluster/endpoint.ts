@@ -10,6 +10,8 @@ export interface EndpointStats {
   rqError: number;
   rqTimeout: number;
   cxConnectFail: number;
+  /** tcp_proxy connections open to this host (HTTP requests are in rqActive). */
+  cxActive: number;
   /** responses by class: index 1..5 → 1xx..5xx */
   rqByClass: [number, number, number, number, number, number];
 }
@@ -28,6 +30,7 @@ export class Endpoint implements LbHost {
     rqError: 0,
     rqTimeout: 0,
     cxConnectFail: 0,
+    cxActive: 0,
     rqByClass: [0, 0, 0, 0, 0, 0],
   };
   weight: number;
@@ -45,7 +48,13 @@ export class Endpoint implements LbHost {
       `http://${table.address.includes(':') ? `[${table.address}]` : table.address}:${table.port}`,
       {
         // undici's Pool builds its connector from `connect`, so h2c prior knowledge is requested there.
-        connect: { timeout: cluster.connectTimeoutMs, noDelay: true, ...(h2c ? { useH2c: true } : {}) },
+        connect: {
+          timeout: cluster.connectTimeoutMs,
+          noDelay: true,
+          ...(h2c ? { useH2c: true } : {}),
+        },
+        // upstream_bind_config: undici binds from the client option, not from `connect`
+        ...(cluster.bindAddress ? { localAddress: cluster.bindAddress } : {}),
         keepAliveTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
         keepAliveMaxTimeout: cluster.idleTimeoutMs ?? 60 * 60_000,
         // The proxy's own route timeouts govern; undici's would fire first and mis-attribute the failure.
@@ -90,5 +99,5 @@ export class Endpoint implements LbHost {
  * Envoy: their stats, health and weight are the cluster's view of the address.
  */
 export function poolKey(cluster: ClusterTable, ep: EndpointTable): string {
-  return `${cluster.name}|${ep.hostname ?? ''}|${cluster.protocol}|${cluster.connectTimeoutMs}|${cluster.idleTimeoutMs ?? ''}|${cluster.maxRequestsPerConnection ?? ''}|${ep.address}|${ep.port}`;
+  return `${cluster.name}|${ep.hostname ?? ''}|${cluster.protocol}|${cluster.connectTimeoutMs}|${cluster.idleTimeoutMs ?? ''}|${cluster.maxRequestsPerConnection ?? ''}|${cluster.bindAddress ?? ''}|${ep.address}|${ep.port}`;
 }

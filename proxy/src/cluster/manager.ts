@@ -2,13 +2,15 @@
 // stats, the circuit-breaker counters and outlier detection outlive versions, so a push never
 // resets a breaker or forgets an ejection; a host that disappears from the config is closed
 // gracefully (in-flight requests finish first).
-import type { ClusterTable } from '../compile/types.ts';
+import type { ClusterTable, EndpointTable } from '../compile/types.ts';
 import { log } from '../log.ts';
 import { Admission } from './admission.ts';
 import { ClusterBreakers } from './breaker/index.ts';
 import { Cluster, type ClusterState, newClusterStats } from './cluster.ts';
+import { DnsClusters } from './dns-clusters.ts';
 import { Endpoint, poolKey } from './endpoint.ts';
 import { HealthChecker } from './health/index.ts';
+import { OriginalDstHosts } from './original-dst.ts';
 import { OutlierDetector, type OutlierEvent } from './outlier/index.ts';
 
 interface KeptState extends ClusterState {
@@ -16,19 +18,38 @@ interface KeptState extends ClusterState {
   readonly breakersConfig: string;
   readonly outlierConfig: string;
   readonly healthConfig: string;
+  readonly originalDstConfig: string;
 }
+
+/** Stands in for an endpoint when keying what an ORIGINAL_DST cluster's pools depend on. */
+const NO_ENDPOINT: EndpointTable = { address: '', port: 0, id: '', weight: 1, priority: 0 };
 
 export class ClusterManager {
   private endpoints = new Map<string, Endpoint>();
   private states = new Map<string, KeptState>();
   private clusters = new Map<string, Cluster>();
+  private tables: ReadonlyMap<string, ClusterTable> = new Map();
+  /** STRICT_DNS / LOGICAL_DNS hosts change between config versions: such a cluster is rebuilt alone. */
+  private readonly dns = new DnsClusters((name) => this.rebuildDnsCluster(name));
+
+  /**
+   * Before `update`: starts resolving the version's DNS clusters and waits (at most `dnsWarmingMs`)
+   * for their first answers, so that the version goes live with their hosts (Envoy's warming).
+   */
+  async prepare(tables: ReadonlyMap<string, ClusterTable>, dnsWarmingMs = 5000): Promise<void> {
+    this.dns.sync(tables);
+    await this.dns.warmed(dnsWarmingMs);
+  }
 
   /** Applies a config version's clusters; returns the new name → Cluster map. */
   update(tables: ReadonlyMap<string, ClusterTable>): ReadonlyMap<string, Cluster> {
     const nextEndpoints = new Map<string, Endpoint>();
     const nextClusters = new Map<string, Cluster>();
     const nextStates = new Map<string, KeptState>();
-    for (const table of tables.values()) {
+    this.dns.sync(tables);
+    this.tables = tables;
+    for (const configured of tables.values()) {
+      const table = this.dns.withHosts(configured);
       const eps: Endpoint[] = [];
       for (const ep of table.endpoints) {
         const key = poolKey(table, ep);
@@ -49,6 +70,7 @@ export class ClusterManager {
       const next = nextStates.get(name);
       if (next?.outlier !== state.outlier) state.outlier?.close();
       if (next?.healthChecker !== state.healthChecker) state.healthChecker?.close();
+      if (next?.originalDst !== state.originalDst) void state.originalDst?.close();
     }
     this.endpoints = nextEndpoints;
     this.states = nextStates;
@@ -87,7 +109,23 @@ export class ClusterManager {
       for (const endpoint of endpoints) endpoint.failedHealthCheck = !healthChecker.isHealthy(endpoint);
       healthChecker.setHosts(endpoints);
     } else for (const endpoint of endpoints) endpoint.failedHealthCheck = false;
-    return { stats, admission, outlier, healthChecker, breakersConfig, outlierConfig, healthConfig };
+    // Original destination hosts keep their pools across versions while nothing they depend on changes.
+    const originalDstConfig = table.originalDst
+      ? poolKey(table, NO_ENDPOINT) + JSON.stringify(table.originalDst)
+      : '';
+    let originalDst = previous?.originalDstConfig === originalDstConfig ? previous.originalDst : undefined;
+    if (!originalDst && table.originalDst) originalDst = new OriginalDstHosts(table);
+    return {
+      stats,
+      admission,
+      outlier,
+      healthChecker,
+      originalDst,
+      breakersConfig,
+      outlierConfig,
+      healthConfig,
+      originalDstConfig,
+    };
   }
 
   private onHealthChange(cluster: string, host: Endpoint, healthy: boolean, reason: string): void {
@@ -124,15 +162,50 @@ export class ClusterManager {
 
   async close(): Promise<void> {
     this.closeWatchers();
-    await Promise.allSettled([...this.endpoints.values()].map((e) => e.close()));
+    await Promise.allSettled([
+      ...[...this.endpoints.values()].map((e) => e.close()),
+      ...[...this.states.values()].map((s) => s.originalDst?.close()),
+    ]);
   }
 
   async destroy(): Promise<void> {
     this.closeWatchers();
-    await Promise.allSettled([...this.endpoints.values()].map((e) => e.destroy()));
+    await Promise.allSettled([
+      ...[...this.endpoints.values()].map((e) => e.destroy()),
+      ...[...this.states.values()].map((s) => s.originalDst?.destroy()),
+    ]);
+  }
+
+  /**
+   * A DNS cluster's hosts changed: rebuild that cluster alone, keeping the pools of hosts that stay.
+   * The map handed to the connection managers is updated in place, so new requests see it whole and
+   * requests in flight finish on the Cluster they started with.
+   */
+  private rebuildDnsCluster(name: string): void {
+    const configured = this.tables.get(name);
+    const old = this.clusters.get(name);
+    if (!configured || !old) return;
+    const table = this.dns.withHosts(configured);
+    const eps = table.endpoints.map((ep) => {
+      const key = poolKey(table, ep);
+      const endpoint = this.endpoints.get(key) ?? new Endpoint(ep, key, table);
+      endpoint.weight = ep.weight;
+      this.endpoints.set(key, endpoint);
+      return endpoint;
+    });
+    for (const endpoint of old.endpoints) {
+      if (eps.includes(endpoint)) continue;
+      this.endpoints.delete(endpoint.poolKey);
+      void endpoint.close().catch(() => {});
+    }
+    const state = this.stateFor(table, eps);
+    this.states.set(name, state);
+    this.clusters.set(name, new Cluster(table, eps, state));
+    log.info({ cluster: name, hosts: eps.map((e) => e.id) }, 'dns hosts changed');
   }
 
   private closeWatchers(): void {
+    this.dns.close();
     for (const state of this.states.values()) {
       state.outlier?.close();
       state.healthChecker?.close();

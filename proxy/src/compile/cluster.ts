@@ -1,10 +1,12 @@
-// envoy.config.cluster.v3.Cluster (STATIC) → ClusterTable.
+// envoy.config.cluster.v3.Cluster (STATIC, EDS, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST) → ClusterTable.
 
 import { compileCircuitBreakers } from '../cluster/breaker/config.ts';
+import { compileDnsConfig } from '../cluster/dns-config.ts';
 import { compileHealthChecks } from '../cluster/health/config.ts';
 import { compileLbConfig } from '../cluster/lb/config.ts';
 import { compileOutlierDetection } from '../cluster/outlier/config.ts';
 import { ConfigError, joinPath } from '../config/errors.ts';
+import { compileBindAddress, compileOriginalDst } from './cluster-original-dst.ts';
 import { type Obj, objList, optionalObj } from './fields.ts';
 import type { ClusterTable, EndpointTable } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
@@ -80,14 +82,29 @@ export function compileCluster(c: Obj, path: string, assignments?: ReadonlyMap<s
   );
   // Envoy's connect_timeout default is 5 s.
   const connectTimeoutMs = optionalDurationMs(c.connect_timeout, joinPath(path, 'connect_timeout'), 5000);
-  const lb = compileLbConfig(c, path);
+  const originalDst = compileOriginalDst(c, path);
+  // CLUSTER_PROVIDED: the cluster picks its own host; the policy below only fills the table.
+  const lb = compileLbConfig(originalDst ? { ...c, lb_policy: undefined } : c, path);
+  const bindAddress = compileBindAddress(c, path);
   const breakers = compileCircuitBreakers(c.circuit_breakers, joinPath(path, 'circuit_breakers'));
   const outlier =
     c.outlier_detection === undefined
       ? undefined
       : compileOutlierDetection(c.outlier_detection, joinPath(path, 'outlier_detection'));
-  const table: ClusterTable = { name, endpoints, connectTimeoutMs, protocol, lb, breakers };
+  // A DNS cluster's load_assignment names what to resolve; its hosts come from the resolver.
+  const dns = compileDnsConfig(c, path, endpoints);
+  const table: ClusterTable = {
+    name,
+    endpoints: dns ? [] : endpoints,
+    connectTimeoutMs,
+    protocol,
+    lb,
+    breakers,
+  };
+  if (dns) Object.assign(table, { dns });
   if (outlier) Object.assign(table, { outlier });
+  if (originalDst) Object.assign(table, { originalDst });
+  if (bindAddress) Object.assign(table, { bindAddress });
   const healthCheck = compileHealthChecks(c.health_checks, joinPath(path, 'health_checks'));
   if (healthCheck) Object.assign(table, { healthCheck });
   if (idleTimeoutMs !== undefined) Object.assign(table, { idleTimeoutMs });

@@ -1,26 +1,32 @@
-// envoy.config.listener.v3.Listener with one http_connection_manager → ListenerTable.
+// envoy.config.listener.v3.Listener → ListenerTable: address and binding, listener filters, the
+// filter chains (each an http_connection_manager or a tcp_proxy) and Envoy's filter chain match.
 import { ConfigError, joinPath } from '../config/errors.ts';
+import { CORS_FILTER_TYPE_URL } from '../http/cors/index.ts';
+import { compileAccessLogs } from './access-logs.ts';
 import { compileFault } from './fault.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
+import { bool, enumName, type Obj, objList, optionalObj } from './fields.ts';
+import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
+import { FilterChainSelector } from './filter-chain-match.ts';
+import { compileListenerFilters } from './listener-filters.ts';
 import { compileRouteConfiguration } from './routes.ts';
 import type {
-  AccessLogTable,
   FaultTable,
+  FilterChainTable,
   HttpConnectionManagerTable,
   ListenerTable,
   RouteTable,
+  TrafficDirection,
 } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
-const HCM_TYPE =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 const BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer';
-const FILE_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';
-const STDOUT_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
+/** Envoy's listener_filters_timeout default. */
+const DEFAULT_LISTENER_FILTERS_TIMEOUT_MS = 15_000;
+const TRAFFIC_DIRECTIONS: readonly TrafficDirection[] = ['UNSPECIFIED', 'INBOUND', 'OUTBOUND'];
 
 /** Raised when a listener names an RDS route configuration that has not arrived yet. */
 export class MissingRouteConfig extends Error {
@@ -43,35 +49,83 @@ export function compileListener(
   const sa = optionalObj(optionalObj(l.address).socket_address);
   const address = String(sa.address ?? '0.0.0.0');
   const port = optionalUint(sa.port_value, joinPath(path, 'address.socket_address.port_value'), 0);
-  const chains = objList(l.filter_chains);
-  if (chains.length !== 1) {
+  const bindToPort = bool(l.bind_to_port, joinPath(path, 'bind_to_port'), true);
+  if (!bindToPort && port === 0) {
     throw new ConfigError(
-      joinPath(path, 'filter_chains'),
-      `expected exactly one filter chain, got ${chains.length}`,
+      joinPath(path, 'address.socket_address.port_value'),
+      'a listener with bind_to_port false receives connections handed over by original destination, so it needs a fixed port',
     );
   }
-  const filters = objList(chains[0]!.filters);
-  const hcmIndex = filters.findIndex((f) => optionalObj(f.typed_config)['@type'] === HCM_TYPE);
-  if (hcmIndex === -1 || filters.length !== 1) {
-    throw new ConfigError(
-      joinPath(path, 'filter_chains[0].filters'),
-      'expected one envoy.filters.network.http_connection_manager filter',
-    );
-  }
+  const trafficDirection = enumName(
+    l.traffic_direction,
+    TRAFFIC_DIRECTIONS,
+    joinPath(path, 'traffic_direction'),
+  ) as TrafficDirection;
   const bufferLimit = optionalUint(
     l.per_connection_buffer_limit_bytes,
     joinPath(path, 'per_connection_buffer_limit_bytes'),
     DEFAULT_BUFFER_LIMIT,
   );
-  const hcmPath = joinPath(path, `filter_chains[0].filters[${hcmIndex}].typed_config`);
-  const http = compileHcm(
-    optionalObj(filters[hcmIndex]!.typed_config),
-    hcmPath,
-    bufferLimit,
-    clusterNames,
-    routeConfigs,
-  );
-  return { name, address, port, http, perConnectionBufferLimitBytes: bufferLimit };
+  const ctx: FilterChainContext = {
+    compileHttp: (typed, hcmPath) => {
+      const http = compileHcm(typed, hcmPath, bufferLimit, clusterNames, routeConfigs);
+      return trafficDirection === 'UNSPECIFIED' ? http : { ...http, trafficDirection };
+    },
+    trafficDirection,
+  };
+  const chainsPath = joinPath(path, 'filter_chains');
+  const chainPaths: string[] = [];
+  const filterChains = objList(l.filter_chains).map((chain, i) => {
+    chainPaths.push(joinPath(chainsPath, i));
+    return compileFilterChain(chain, joinPath(chainsPath, i), `filter_chains[${i}]`, ctx);
+  });
+  const defaultFilterChain =
+    l.default_filter_chain === undefined
+      ? undefined
+      : compileFilterChain(
+          optionalObj(l.default_filter_chain),
+          joinPath(path, 'default_filter_chain'),
+          'default_filter_chain',
+          ctx,
+          true,
+        );
+  if (filterChains.length === 0 && !defaultFilterChain) {
+    throw new ConfigError(chainsPath, 'a listener needs filter_chains or a default_filter_chain');
+  }
+  const selector = new FilterChainSelector(filterChains, chainPaths, defaultFilterChain);
+  const table: ListenerTable = {
+    name,
+    address,
+    port,
+    bindToPort,
+    useOriginalDst: bool(l.use_original_dst, joinPath(path, 'use_original_dst'), false),
+    trafficDirection,
+    listenerFilters: compileListenerFilters(l.listener_filters, joinPath(path, 'listener_filters')),
+    listenerFiltersTimeoutMs: optionalDurationMs(
+      l.listener_filters_timeout,
+      joinPath(path, 'listener_filters_timeout'),
+      DEFAULT_LISTENER_FILTERS_TIMEOUT_MS,
+    ),
+    continueOnListenerFiltersTimeout: l.continue_on_listener_filters_timeout === true,
+    filterChains,
+    selectFilterChain: (connection) => selector.select(connection),
+    perConnectionBufferLimitBytes: bufferLimit,
+    drainTimeoutMs: longestDrain(filterChains, defaultFilterChain),
+  };
+  if (defaultFilterChain) Object.assign(table, { defaultFilterChain });
+  if (selector.only) Object.assign(table, { onlyFilterChain: selector.only });
+  return table;
+}
+
+/** TCP connections of a listener that goes away get the HCM's default drain_timeout too. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 5000;
+
+function longestDrain(chains: readonly FilterChainTable[], fallback: FilterChainTable | undefined): number {
+  let ms = -1;
+  for (const chain of fallback ? [...chains, fallback] : chains) {
+    if (chain.http) ms = Math.max(ms, chain.http.drainTimeoutMs);
+  }
+  return ms < 0 ? DEFAULT_DRAIN_TIMEOUT_MS : ms;
 }
 
 function compileHcm(
@@ -102,6 +156,7 @@ function compileHcm(
   }
   let fault: FaultTable | undefined;
   let faultFilterPresent = false;
+  let corsFilterPresent = false;
   let maxRequestBytes: number | undefined;
   const filters = objList(h.http_filters);
   filters.forEach((f, i) => {
@@ -114,6 +169,8 @@ function compileHcm(
     } else if (type === FAULT_TYPE) {
       faultFilterPresent = true;
       fault = compileFault(typed, joinPath(fPath, 'typed_config'));
+    } else if (type === CORS_FILTER_TYPE_URL) {
+      corsFilterPresent = true; // its policies are per route (http/cors)
     } else if (type === BUFFER_TYPE) {
       maxRequestBytes = optionalUint(
         typed.max_request_bytes,
@@ -128,15 +185,7 @@ function compileHcm(
   });
   if (filters.length === 0)
     throw new ConfigError(joinPath(path, 'http_filters'), 'envoy.filters.http.router is required');
-  const accessLogs: AccessLogTable[] = objList(h.access_log).map((log, i) => {
-    const typed = optionalObj(log.typed_config);
-    if (typed['@type'] === STDOUT_LOG_TYPE) return { path: '/dev/stdout' };
-    if (typed['@type'] === FILE_LOG_TYPE && typeof typed.path === 'string') return { path: typed.path };
-    throw new ConfigError(
-      joinPath(joinPath(path, 'access_log'), i),
-      'expected a FileAccessLog with a path or a StdoutAccessLog',
-    );
-  });
+  const accessLogs = compileAccessLogs(h.access_log, joinPath(path, 'access_log'));
   const upgrades = new Set<string>();
   for (const u of objList(h.upgrade_configs)) {
     if (u.enabled === false) continue;
@@ -150,6 +199,7 @@ function compileHcm(
     routes,
     fault,
     faultFilterPresent,
+    corsFilterPresent,
     maxRequestBytes,
     maxRequestHeadersKb: optionalUint(h.max_request_headers_kb, joinPath(path, 'max_request_headers_kb'), 60),
     streamIdleTimeoutMs: optionalDurationMs(

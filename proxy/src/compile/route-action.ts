@@ -1,6 +1,7 @@
 // A route's action: RouteAction → ForwardAction, RedirectAction, DirectResponseAction.
 import { compileHashPolicy, type HashPolicy } from '../cluster/lb/hash-policy.ts';
 import { ConfigError, joinMapKey, joinPath } from '../config/errors.ts';
+import { CORS_POLICY_TYPE_URL } from '../http/cors/index.ts';
 import { compileFault, FAULT_TYPE_URL } from './fault.ts';
 import { bool, enumName, list, type Obj, obj, oneOf, onlyOneSet, str } from './fields.ts';
 import { compileHeaderMutation } from './headers.ts';
@@ -52,12 +53,13 @@ export function headerMutationOf(o: Obj, dir: 'request' | 'response', path: stri
   return compileHeaderMutation(o[add], o[remove], joinPath(path, add), joinPath(path, remove));
 }
 
-/** typed_per_filter_config → the fault filter override in it, if any. */
+/** typed_per_filter_config → the fault filter override in it, if any (CORS policies are read apart). */
 export function faultOverrideOf(tpfc: unknown, path: string): FaultTable | undefined {
   let fault: FaultTable | undefined;
   for (const [key, value] of Object.entries(obj(tpfc, path))) {
     const at = joinMapKey(path, key);
     const type = obj(value, at)['@type'];
+    if (type === CORS_POLICY_TYPE_URL) continue; // the CORS filter's own (http/cors)
     if (type !== FAULT_TYPE_URL)
       throw new ConfigError(at, `per-filter config of @type ${String(type)} is not supported`, 'unsupported');
     if (fault) throw new ConfigError(at, 'more than one fault filter config; Weft runs one fault filter');

@@ -733,12 +733,12 @@ t.test('config errors name the field', async (t) => {
       match: { prefix: '/' },
       route: { cluster: 'c' },
       typed_per_filter_config: {
-        'envoy.filters.http.cors': {
-          '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
+        'envoy.filters.http.csrf': {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.csrf.v3.CsrfPolicy',
         },
       },
     }),
-    `${r0}.typed_per_filter_config["envoy.filters.http.cors"]`,
+    `${r0}.typed_per_filter_config["envoy.filters.http.csrf"]`,
     /not supported/,
     'unsupported',
   );

@@ -1,6 +1,7 @@
 // envoy.config.route.v3.RouteConfiguration → RouteTable: virtual hosts with a domain index built once,
 // and each virtual host's routes in order (the first whose match succeeds wins).
 import { ConfigError, joinPath } from '../config/errors.ts';
+import { type CorsPolicyConfig, corsPolicyOf, mergeCors } from '../http/cors/index.ts';
 import { bool, list, type Obj, obj, oneOf, str } from './fields.ts';
 import { compileRetryPolicy } from './retry.ts';
 import {
@@ -35,6 +36,8 @@ const DEFAULT_MAX_DIRECT_RESPONSE_BODY = 4096;
 
 interface HostScope extends ActionScope {
   readonly fault: FaultTable | undefined;
+  /** The virtual host's CORS policy, which a route's own overrides field by field. */
+  readonly cors: CorsPolicyConfig | undefined;
   readonly bufferLimitBytes: number | undefined;
   readonly listenerBufferLimitBytes: number;
 }
@@ -179,6 +182,10 @@ function compileRoute(r: Obj, path: string, scope: HostScope): RouteEntry {
   // Most specific per-filter config wins: route over virtual host (weighted clusters carry their own).
   const fault =
     faultOverrideOf(r.typed_per_filter_config, joinPath(path, 'typed_per_filter_config')) ?? scope.fault;
+  const cors = mergeCors(
+    corsPolicyOf(r.typed_per_filter_config, joinPath(path, 'typed_per_filter_config')),
+    scope.cors,
+  );
   const own = optionalUint(
     r.per_request_buffer_limit_bytes,
     joinPath(path, 'per_request_buffer_limit_bytes'),
@@ -196,6 +203,7 @@ function compileRoute(r: Obj, path: string, scope: HostScope): RouteEntry {
     requestHeaders: headerMutationOf(r, 'request', path),
     responseHeaders: headerMutationOf(r, 'response', path),
     ...(fault ? { fault } : {}),
+    ...(cors ? { cors } : {}),
     bufferLimitBytes: Math.min(limit, scope.listenerBufferLimitBytes),
   };
 }
@@ -217,6 +225,7 @@ function compileVirtualHost(v: Obj, path: string, parent: HostScope): VirtualHos
     mirrors: compileMirrors(v.request_mirror_policies, joinPath(path, 'request_mirror_policies'), parent),
     fault:
       faultOverrideOf(v.typed_per_filter_config, joinPath(path, 'typed_per_filter_config')) ?? parent.fault,
+    cors: corsPolicyOf(v.typed_per_filter_config, joinPath(path, 'typed_per_filter_config')) ?? parent.cors,
     bufferLimitBytes: optionalUint(
       v.per_request_buffer_limit_bytes,
       joinPath(path, 'per_request_buffer_limit_bytes'),
@@ -251,6 +260,7 @@ export function compileRouteConfiguration(rc: Obj, path: string, opts: RouteComp
       DEFAULT_MAX_DIRECT_RESPONSE_BODY,
     ),
     fault: undefined,
+    cors: undefined,
     bufferLimitBytes: undefined,
     listenerBufferLimitBytes: opts.defaultBufferLimitBytes,
   };

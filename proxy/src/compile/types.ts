@@ -1,8 +1,14 @@
 import type { CircuitBreakersConfig } from '../cluster/breaker/config.ts';
+import type { DnsClusterConfig } from '../cluster/dns-config.ts';
 import type { HealthCheckConfig } from '../cluster/health/config.ts';
 import type { LbConfig } from '../cluster/lb/config.ts';
 import type { HashPolicy } from '../cluster/lb/hash-policy.ts';
 import type { OutlierConfig } from '../cluster/outlier/config.ts';
+import type { ListenerTable, TrafficDirection } from './listener-types.ts';
+
+export type * from './listener-types.ts';
+
+import type { CorsTable } from '../http/cors/config.ts';
 
 // Runtime tables: what the hot path reads. Built once per config version by the compilers in this
 // folder from Envoy v3 resources (proto3 JSON with snake_case keys), never mutated afterwards, and
@@ -171,6 +177,8 @@ export interface RouteEntry {
   readonly responseHeaders: HeaderMutation;
   /** Per-route `typed_per_filter_config` for envoy.filters.http.fault (most specific already resolved). */
   readonly fault?: FaultTable;
+  /** The CORS policy of this route, merged field by field with its virtual host's (http/cors). */
+  readonly cors?: CorsTable;
   /** Retry/mirror buffer cap for this route (route > virtual host > listener default), never above
    * the listener's per_connection_buffer_limit_bytes, as Envoy documents. */
   readonly bufferLimitBytes: number;
@@ -246,6 +254,21 @@ export interface ClusterTable {
   readonly breakers: CircuitBreakersConfig;
   readonly outlier?: OutlierConfig;
   readonly healthCheck?: HealthCheckConfig;
+  /** STRICT_DNS / LOGICAL_DNS: the names to resolve; `endpoints` is then empty (hosts come from DNS). */
+  readonly dns?: DnsClusterConfig;
+  /** type ORIGINAL_DST: hosts are made on demand from each connection's original destination. */
+  readonly originalDst?: OriginalDstTable;
+  /** upstream_bind_config.source_address: the local address upstream connections are bound to. */
+  readonly bindAddress?: string;
+}
+
+/** Cluster type ORIGINAL_DST with original_dst_lb_config and cleanup_interval, compiled. */
+export interface OriginalDstTable {
+  /** The request header that may name the upstream (`ip:port`); undefined when use_http_header is off. */
+  readonly httpHeader?: string;
+  readonly upstreamPortOverride?: number;
+  /** Hosts unused for this long are removed (Envoy's default 5 s). */
+  readonly cleanupIntervalMs: number;
 }
 
 export interface AccessLogTable {
@@ -259,6 +282,8 @@ export interface HttpConnectionManagerTable {
   /** Listener-level fault filter config; undefined when no fault filter is configured. */
   readonly fault?: FaultTable;
   readonly faultFilterPresent: boolean;
+  /** envoy.filters.http.cors is in http_filters: routes' CORS policies apply. */
+  readonly corsFilterPresent?: boolean;
   /** envoy.filters.http.buffer max_request_bytes → 413 above it; undefined when absent. */
   readonly maxRequestBytes?: number;
   readonly maxRequestHeadersKb: number;
@@ -278,14 +303,8 @@ export interface HttpConnectionManagerTable {
   readonly upgrades: ReadonlySet<string>;
   readonly codec: 'auto' | 'h1' | 'h2';
   readonly accessLogs: readonly AccessLogTable[];
-}
-
-export interface ListenerTable {
-  readonly name: string;
-  readonly address: string;
-  readonly port: number;
-  readonly http: HttpConnectionManagerTable;
-  readonly perConnectionBufferLimitBytes: number;
+  /** The listener's traffic_direction, for the access log. */
+  readonly trafficDirection?: TrafficDirection;
 }
 
 export interface AdminTable {

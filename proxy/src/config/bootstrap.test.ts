@@ -85,9 +85,14 @@ t.test('a typo names the path, the line and the field meant', async (t) => {
 
 t.test('a field Weft does not implement is unsupported, with its path and line', async (t) => {
   t.same(
-    problems(minimalWith('      type: STATIC\n', '      type: STATIC\n      lb_policy: CLUSTER_PROVIDED\n')),
+    problems(
+      minimalWith(
+        '      type: STATIC\n',
+        '      type: STATIC\n      lb_policy: LOAD_BALANCING_POLICY_CONFIG\n',
+      ),
+    ),
     [
-      'bootstrap.yaml:31: static_resources.clusters[0].lb_policy: envoy.config.cluster.v3.Cluster.lb_policy=CLUSTER_PROVIDED is valid Envoy configuration that Weft does not implement yet (it implements ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV)',
+      'bootstrap.yaml:31: static_resources.clusters[0].lb_policy: envoy.config.cluster.v3.Cluster.lb_policy=LOAD_BALANCING_POLICY_CONFIG is valid Envoy configuration that Weft does not implement yet (it implements ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV, CLUSTER_PROVIDED)',
     ],
   );
   const tracing = minimalWith(
@@ -124,13 +129,13 @@ t.test('camelCase keys map to lines too', async (t) => {
 });
 
 t.test('invalid configuration is reported before unsupported configuration', async (t) => {
-  const text = minimalWith('      type: STATIC\n', '      type: STRICT_DNS\n').replace(
-    'timeout: 2s',
-    'timeout: 2',
-  );
+  const text = minimalWith(
+    '      type: STATIC\n',
+    '      type: STATIC\n      ignore_health_on_host_removal: true\n',
+  ).replace('timeout: 2s', 'timeout: 2');
   t.same(problems(text), [
     'bootstrap.yaml:27: static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[1].routes[0].route.timeout: expected a duration such as "1.5s" or {seconds: 1, nanos: 500000000}, got 2',
-    'bootstrap.yaml:30: static_resources.clusters[0].type: envoy.config.cluster.v3.Cluster.type=STRICT_DNS is valid Envoy configuration that Weft does not implement yet (it implements STATIC, EDS)',
+    'bootstrap.yaml:31: static_resources.clusters[0].ignore_health_on_host_removal: envoy.config.cluster.v3.Cluster.ignore_health_on_host_removal is valid Envoy configuration that Weft does not implement yet',
   ]);
 });
 

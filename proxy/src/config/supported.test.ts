@@ -58,9 +58,8 @@ t.test('set fields outside the table are unsupported; default values are not "se
     unsupported({ ...base, respect_dns_ttl: false, dns_lookup_family: 'AUTO', health_checks: [] }, CLUSTER),
     [],
   );
-  t.same(unsupported({ ...base, respect_dns_ttl: true, upstream_bind_config: {} }, CLUSTER), [
-    'unsupported x.respect_dns_ttl: envoy.config.cluster.v3.Cluster.respect_dns_ttl is valid Envoy configuration that Weft does not implement yet',
-    'unsupported x.upstream_bind_config: envoy.config.cluster.v3.Cluster.upstream_bind_config is valid Envoy configuration that Weft does not implement yet',
+  t.same(unsupported({ ...base, upstream_connection_options: {} }, CLUSTER), [
+    'unsupported x.upstream_connection_options: envoy.config.cluster.v3.Cluster.upstream_connection_options is valid Envoy configuration that Weft does not implement yet',
   ]);
   t.same(
     unsupported(
@@ -110,11 +109,14 @@ t.test('descriptive fields are accepted with everything under them', async (t) =
 });
 
 t.test('Any-typed fields accept only the types Weft implements there', async (t) => {
-  const cors = { name: 'cors', typed_config: { '@type': url('envoy.extensions.filters.http.cors.v3.Cors') } };
-  t.same(unsupported(manager({ http_filters: [cors, ROUTER] }), HCM_TYPE), [
-    'unsupported x.http_filters[0].typed_config: @type envoy.extensions.filters.http.cors.v3.Cors in envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.typed_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.http.fault.v3.HTTPFault, envoy.extensions.filters.http.router.v3.Router, envoy.extensions.filters.http.buffer.v3.Buffer)',
+  const grpcWeb = {
+    name: 'grpc_web',
+    typed_config: { '@type': url('envoy.extensions.filters.http.grpc_web.v3.GrpcWeb') },
+  };
+  t.same(unsupported(manager({ http_filters: [grpcWeb, ROUTER] }), HCM_TYPE), [
+    'unsupported x.http_filters[0].typed_config: @type envoy.extensions.filters.http.grpc_web.v3.GrpcWeb in envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.typed_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.http.fault.v3.HTTPFault, envoy.extensions.filters.http.router.v3.Router, envoy.extensions.filters.http.buffer.v3.Buffer, envoy.extensions.filters.http.cors.v3.Cors)',
   ]);
-  t.same(unsupported(manager({ http_filters: [{ ...cors, is_optional: true }, ROUTER] }), HCM_TYPE), []);
+  t.same(unsupported(manager({ http_filters: [{ ...grpcWeb, is_optional: true }, ROUTER] }), HCM_TYPE), []);
   const fileLog = {
     '@type': url('envoy.extensions.access_loggers.file.v3.FileAccessLog'),
     path: '/dev/stdout',
@@ -138,16 +140,12 @@ t.test('Any-typed fields accept only the types Weft implements there', async (t)
       'unsupported x.access_log[0].typed_config.log_format: envoy.extensions.access_loggers.file.v3.FileAccessLog.log_format is valid Envoy configuration that Weft does not implement yet',
     ],
   );
-  const tcpProxy = {
-    name: 'tcp',
-    typed_config: {
-      '@type': url('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy'),
-      stat_prefix: 't',
-      cluster: 'c',
-    },
+  const echo = {
+    name: 'echo',
+    typed_config: { '@type': url('envoy.extensions.filters.network.echo.v3.Echo') },
   };
-  t.same(unsupported({ name: 'l', filter_chains: [{ filters: [tcpProxy] }] }, LISTENER), [
-    'unsupported x.filter_chains[0].filters[0].typed_config: @type envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy in envoy.config.listener.v3.Filter.typed_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager)',
+  t.same(unsupported({ name: 'l', filter_chains: [{ filters: [echo] }] }, LISTENER), [
+    'unsupported x.filter_chains[0].filters[0].typed_config: @type envoy.extensions.filters.network.echo.v3.Echo in envoy.config.listener.v3.Filter.typed_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager, envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy)',
   ]);
   const options = {
     '@type': url('envoy.extensions.upstreams.http.v3.HttpProtocolOptions'),
@@ -172,26 +170,119 @@ t.test('Any-typed fields accept only the types Weft implements there', async (t)
     typed_per_filter_config: { 'envoy.filters.http.router': ROUTER.typed_config },
   };
   t.same(unsupported(route, 'envoy.config.route.v3.Route'), [
-    'unsupported x.typed_per_filter_config["envoy.filters.http.router"]: @type envoy.extensions.filters.http.router.v3.Router in envoy.config.route.v3.Route.typed_per_filter_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.http.fault.v3.HTTPFault)',
+    'unsupported x.typed_per_filter_config["envoy.filters.http.router"]: @type envoy.extensions.filters.http.router.v3.Router in envoy.config.route.v3.Route.typed_per_filter_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.http.fault.v3.HTTPFault, envoy.extensions.filters.http.cors.v3.CorsPolicy)',
   ]);
 });
 
-t.test('listener shape: exactly one filter chain, no filter_chain_match', async (t) => {
-  const chain = { filters: [{ name: 'hcm', typed_config: { '@type': url(HCM_TYPE), ...manager({}) } }] };
-  t.same(unsupported({ name: 'l', filter_chains: [chain] }, LISTENER), []);
-  t.same(unsupported({ name: 'l', filter_chains: [chain, chain] }, LISTENER), [
-    'unsupported x.filter_chains: Weft implements exactly one filter chain per listener; this listener has 2',
-  ]);
-  t.same(
-    unsupported(
-      { name: 'l', filter_chains: [{ ...chain, filter_chain_match: { destination_port: 80 } }] },
-      LISTENER,
-    ),
-    [
-      'unsupported x.filter_chains[0].filter_chain_match: envoy.config.listener.v3.FilterChain.filter_chain_match is valid Envoy configuration that Weft does not implement yet',
-    ],
-  );
-});
+t.test(
+  'interception listeners: chains with matches, listener filters, tcp_proxy, ORIGINAL_DST',
+  async (t) => {
+    const chain = { filters: [{ name: 'hcm', typed_config: { '@type': url(HCM_TYPE), ...manager({}) } }] };
+    const tcp = (extra: Record<string, unknown> = {}) => ({
+      filters: [
+        {
+          name: 'envoy.filters.network.tcp_proxy',
+          typed_config: {
+            '@type': url('envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy'),
+            stat_prefix: 't',
+            cluster: 'c',
+            ...extra,
+          },
+        },
+      ],
+    });
+    const filter = (name: string, type: string) => ({ name, typed_config: { '@type': url(type) } });
+    const virtual = {
+      name: 'virtualOutbound',
+      use_original_dst: true,
+      traffic_direction: 'OUTBOUND',
+      listener_filters: [
+        filter(
+          'envoy.filters.listener.original_dst',
+          'envoy.extensions.filters.listener.original_dst.v3.OriginalDst',
+        ),
+        {
+          ...filter(
+            'envoy.filters.listener.http_inspector',
+            'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector',
+          ),
+          filter_disabled: { destination_port_range: { start: 3306, end: 3307 } },
+        },
+      ],
+      listener_filters_timeout: '0.1s',
+      continue_on_listener_filters_timeout: true,
+      filter_chains: [
+        {
+          ...chain,
+          filter_chain_match: {
+            destination_port: 80,
+            prefix_ranges: [{ address_prefix: '10.0.0.0', prefix_len: 8 }],
+            application_protocols: ['http/1.1', 'h2c'],
+            transport_protocol: 'raw_buffer',
+            source_type: 'EXTERNAL',
+            source_prefix_ranges: [{ address_prefix: '10.1.0.0', prefix_len: 16 }],
+            source_ports: [1234],
+          },
+        },
+        {
+          ...tcp({ idle_timeout: '1s', max_connect_attempts: 2 }),
+          filter_chain_match: { destination_port: 80 },
+        },
+      ],
+      default_filter_chain: tcp(),
+    };
+    t.same(unsupported(virtual, LISTENER), []);
+    t.same(unsupported({ name: 'l', bind_to_port: false, filter_chains: [chain] }, LISTENER), []);
+    t.same(unsupported({ name: 'l', filter_chains: [] }, LISTENER), [
+      'invalid x.filter_chains: a listener needs filter_chains or a default_filter_chain',
+    ]);
+    t.same(
+      unsupported(
+        { name: 'l', filter_chains: [{ ...chain, filter_chain_match: { server_names: ['a.example'] } }] },
+        LISTENER,
+      ),
+      [
+        'unsupported x.filter_chains[0].filter_chain_match.server_names: envoy.config.listener.v3.FilterChainMatch.server_names is valid Envoy configuration that Weft does not implement yet',
+      ],
+    );
+    t.same(
+      unsupported({ name: 'l', filter_chains: [tcp({ tunneling_config: { hostname: 'h' } })] }, LISTENER),
+      [
+        'unsupported x.filter_chains[0].filters[0].typed_config.tunneling_config: envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.tunneling_config is valid Envoy configuration that Weft does not implement yet',
+      ],
+    );
+    const proxyProtocol = filter(
+      'envoy.filters.listener.proxy_protocol',
+      'envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol',
+    );
+    t.same(unsupported({ name: 'l', listener_filters: [proxyProtocol], filter_chains: [chain] }, LISTENER), [
+      'unsupported x.listener_filters[0].typed_config: @type envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol in envoy.config.listener.v3.ListenerFilter.typed_config is valid Envoy configuration that Weft does not implement yet (it implements envoy.extensions.filters.listener.original_dst.v3.OriginalDst, envoy.extensions.filters.listener.http_inspector.v3.HttpInspector, envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector)',
+    ]);
+    const passthrough = {
+      name: 'PassthroughCluster',
+      type: 'ORIGINAL_DST',
+      lb_policy: 'CLUSTER_PROVIDED',
+      connect_timeout: '1s',
+      cleanup_interval: '60s',
+      original_dst_lb_config: {
+        use_http_header: true,
+        http_header_name: 'x-dst',
+        upstream_port_override: 8080,
+      },
+      upstream_bind_config: { source_address: { address: '127.0.0.6', port_value: 0 } },
+    };
+    t.same(unsupported(passthrough, CLUSTER), []);
+    t.same(
+      unsupported(
+        { ...passthrough, original_dst_lb_config: { metadata_key: { key: 'k', path: [{ key: 'p' }] } } },
+        CLUSTER,
+      ),
+      [
+        'unsupported x.original_dst_lb_config.metadata_key: envoy.config.cluster.v3.Cluster.OriginalDstLbConfig.metadata_key is valid Envoy configuration that Weft does not implement yet',
+      ],
+    );
+  },
+);
 
 t.test('extensions need a typed_config; the router comes last', async (t) => {
   t.same(unsupported(manager({ http_filters: [{ name: 'envoy.filters.http.router' }] }), HCM_TYPE), [

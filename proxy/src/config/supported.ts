@@ -30,6 +30,13 @@ const FILE_ACCESS_LOG = 'envoy.extensions.access_loggers.file.v3.FileAccessLog';
 const STDOUT_ACCESS_LOG = 'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
 const PREVIOUS_HOSTS = 'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 const UPSTREAM_HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+const CORS = 'envoy.extensions.filters.http.cors.v3.Cors';
+const CORS_POLICY = 'envoy.extensions.filters.http.cors.v3.CorsPolicy';
+const LISTENER = 'envoy.config.listener.v3';
+const TCP_PROXY = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+const ORIGINAL_DST_FILTER = 'envoy.extensions.filters.listener.original_dst.v3.OriginalDst';
+const HTTP_INSPECTOR = 'envoy.extensions.filters.listener.http_inspector.v3.HttpInspector';
+const TLS_INSPECTOR = 'envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
 
 /** Message → the fields Weft implements. A message not listed implements none of its fields. */
 export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -45,9 +52,34 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'address',
     'filter_chains',
     'per_connection_buffer_limit_bytes',
+    // transparent interception (Istio's virtual 15001 / 15006 listeners)
+    ...['use_original_dst', 'bind_to_port', 'traffic_direction', 'default_filter_chain', 'listener_filters'],
+    ...['listener_filters_timeout', 'continue_on_listener_filters_timeout'],
   ],
-  'envoy.config.listener.v3.FilterChain': ['filters', 'name'],
+  'envoy.config.listener.v3.FilterChain': ['filters', 'name', 'filter_chain_match'],
   'envoy.config.listener.v3.Filter': ['name', 'typed_config'],
+  // tls_inspector is accepted and treated as "not TLS"; transport_protocol other than raw_buffer is
+  // refused by the compiler, so server_names (SNI) is left out.
+  [`${LISTENER}.FilterChainMatch`]: [
+    ...['destination_port', 'prefix_ranges', 'transport_protocol', 'application_protocols'],
+    ...['direct_source_prefix_ranges', 'source_type', 'source_prefix_ranges', 'source_ports'],
+  ],
+  [`${CORE}.CidrRange`]: ['address_prefix', 'prefix_len'],
+  [`${LISTENER}.ListenerFilter`]: ['name', 'typed_config', 'filter_disabled'],
+  [`${LISTENER}.ListenerFilterChainMatchPredicate`]: [
+    ...['or_match', 'and_match', 'not_match', 'any_match', 'destination_port_range'],
+  ],
+  [`${LISTENER}.ListenerFilterChainMatchPredicate.MatchSet`]: ['rules'],
+  'envoy.type.v3.Int32Range': ['start', 'end'],
+  [ORIGINAL_DST_FILTER]: [],
+  [HTTP_INSPECTOR]: [],
+  [TLS_INSPECTOR]: [],
+  [TCP_PROXY]: [
+    ...['stat_prefix', 'cluster', 'weighted_clusters', 'idle_timeout', 'access_log'],
+    ...['max_connect_attempts', 'max_downstream_connection_duration'],
+  ],
+  [`${TCP_PROXY}.WeightedCluster`]: ['clusters'],
+  [`${TCP_PROXY}.WeightedCluster.ClusterWeight`]: ['name', 'weight'],
   [HTTP_CONNECTION_MANAGER]: [
     ...['codec_type', 'stat_prefix', 'route_config', 'http_filters', 'access_log', 'max_request_headers_kb'],
     ...['stream_idle_timeout', 'request_timeout', 'drain_timeout', 'generate_request_id'],
@@ -81,6 +113,12 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'envoy.extensions.filters.http.fault.v3.FaultAbort.HeaderAbort': [],
   'envoy.type.v3.FractionalPercent': ['numerator', 'denominator'],
   [BUFFER]: ['max_request_bytes'],
+  [CORS]: [],
+  [CORS_POLICY]: [
+    ...['allow_origin_string_match', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age'],
+    ...['allow_credentials', 'filter_enabled', 'shadow_enabled', 'allow_private_network_access'],
+    'forward_not_matching_preflights',
+  ],
   [ROUTER]: [],
   'envoy.config.accesslog.v3.AccessLog': ['name', 'typed_config'],
   [FILE_ACCESS_LOG]: ['path'],
@@ -153,7 +191,12 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['typed_extension_protocol_options', 'http2_protocol_options'],
     ...['least_request_lb_config', 'ring_hash_lb_config', 'maglev_lb_config', 'common_lb_config'],
     ...['circuit_breakers', 'outlier_detection', 'health_checks', 'eds_cluster_config'],
+    ...['original_dst_lb_config', 'cleanup_interval', 'upstream_bind_config'],
+    ...['dns_lookup_family', 'dns_refresh_rate', 'dns_failure_refresh_rate', 'respect_dns_ttl'],
   ],
+  [`${CLUSTER}.RefreshRate`]: ['base_interval', 'max_interval'],
+  [`${CLUSTER}.OriginalDstLbConfig`]: ['use_http_header', 'http_header_name', 'upstream_port_override'],
+  [`${CORE}.BindConfig`]: ['source_address'],
   // Active health checks: cluster/health/config.ts refuses what it does not implement inside these.
   ...Object.fromEntries(
     Object.entries(HEALTH_CHECK_SUPPORTED_FIELDS).filter(([message]) => message.includes('HealthCheck')),
@@ -226,7 +269,7 @@ export const DESCRIPTIVE_FIELDS_OF: Readonly<Record<string, readonly string[]>> 
 
 /** Enum fields (`Message.field`) of which Weft implements only some values. */
 export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
-  'envoy.config.cluster.v3.Cluster.type': ['STATIC', 'EDS'],
+  'envoy.config.cluster.v3.Cluster.type': ['STATIC', 'EDS', 'ORIGINAL_DST', 'STRICT_DNS', 'LOGICAL_DNS'],
   [`${CORE}.ConfigSource.resource_api_version`]: ['AUTO', 'V3'],
   'envoy.config.cluster.v3.Cluster.lb_policy': [
     'ROUND_ROBIN',
@@ -234,6 +277,7 @@ export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> 
     'RANDOM',
     'RING_HASH',
     'MAGLEV',
+    'CLUSTER_PROVIDED',
   ],
   [`${CORE}.SocketAddress.protocol`]: ['TCP'],
   ...HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
@@ -242,12 +286,13 @@ export const SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> 
 
 /** Any-typed fields (`Message.field`) → the `@type`s Weft implements there. */
 export const SUPPORTED_ANY_TYPES: Readonly<Record<string, readonly string[]>> = {
-  'envoy.config.listener.v3.Filter.typed_config': [HTTP_CONNECTION_MANAGER],
-  [`${HCM}.HttpFilter.typed_config`]: [FAULT, ROUTER, BUFFER],
+  'envoy.config.listener.v3.Filter.typed_config': [HTTP_CONNECTION_MANAGER, TCP_PROXY],
+  [`${LISTENER}.ListenerFilter.typed_config`]: [ORIGINAL_DST_FILTER, HTTP_INSPECTOR, TLS_INSPECTOR],
+  [`${HCM}.HttpFilter.typed_config`]: [FAULT, ROUTER, BUFFER, CORS],
   'envoy.config.accesslog.v3.AccessLog.typed_config': [FILE_ACCESS_LOG, STDOUT_ACCESS_LOG],
   [`${ROUTE}.RetryPolicy.RetryHostPredicate.typed_config`]: [PREVIOUS_HOSTS],
-  [`${ROUTE}.VirtualHost.typed_per_filter_config`]: [FAULT],
-  [`${ROUTE}.Route.typed_per_filter_config`]: [FAULT],
+  [`${ROUTE}.VirtualHost.typed_per_filter_config`]: [FAULT, CORS_POLICY],
+  [`${ROUTE}.Route.typed_per_filter_config`]: [FAULT, CORS_POLICY],
   [`${ROUTE}.WeightedCluster.ClusterWeight.typed_per_filter_config`]: [FAULT],
   'envoy.config.cluster.v3.Cluster.typed_extension_protocol_options': [UPSTREAM_HTTP_OPTIONS],
 };
@@ -260,9 +305,14 @@ export const SUPPORTED_MAP_KEYS: Readonly<Record<string, readonly string[]>> = {
 /** Extension names Envoy also resolves by `name` alone; Weft needs the typed_config, and says which. */
 const TYPE_OF_EXTENSION_NAME: Readonly<Record<string, string>> = {
   'envoy.filters.network.http_connection_manager': HTTP_CONNECTION_MANAGER,
+  'envoy.filters.network.tcp_proxy': TCP_PROXY,
+  'envoy.filters.listener.original_dst': ORIGINAL_DST_FILTER,
+  'envoy.filters.listener.http_inspector': HTTP_INSPECTOR,
+  'envoy.filters.listener.tls_inspector': TLS_INSPECTOR,
   'envoy.filters.http.fault': FAULT,
   'envoy.filters.http.router': ROUTER,
   'envoy.filters.http.buffer': BUFFER,
+  'envoy.filters.http.cors': CORS,
   'envoy.access_loggers.file': FILE_ACCESS_LOG,
   'envoy.access_loggers.stdout': STDOUT_ACCESS_LOG,
   'envoy.retry_host_predicates.previous_hosts': PREVIOUS_HOSTS,
@@ -272,8 +322,9 @@ type StructureRule = (message: Record<string, unknown>, path: string, errors: Co
 
 /** Shape constraints beyond single fields, by message. */
 const STRUCTURE_RULES: Readonly<Record<string, StructureRule>> = {
-  'envoy.config.listener.v3.Listener': exactlyOneFilterChain,
+  'envoy.config.listener.v3.Listener': someFilterChain,
   'envoy.config.listener.v3.Filter': requireTypedConfig,
+  [`${LISTENER}.ListenerFilter`]: requireTypedConfig,
   [`${HCM}.HttpFilter`]: requireTypedConfig,
   'envoy.config.accesslog.v3.AccessLog': requireTypedConfig,
   [`${ROUTE}.RetryPolicy.RetryHostPredicate`]: requireTypedConfig,
@@ -386,11 +437,12 @@ function checkAny(
   errors.push(new ConfigError(path, problem, 'unsupported'));
 }
 
-function exactlyOneFilterChain(listener: Record<string, unknown>, path: string, errors: ConfigError[]): void {
+/** Envoy refuses a listener with neither filter_chains nor a default_filter_chain. */
+function someFilterChain(listener: Record<string, unknown>, path: string, errors: ConfigError[]): void {
   const chains = Array.isArray(listener.filter_chains) ? listener.filter_chains.length : 0;
-  if (chains === 1) return;
-  const problem = `Weft implements exactly one filter chain per listener; this listener has ${chains}`;
-  errors.push(new ConfigError(joinPath(path, 'filter_chains'), problem, 'unsupported'));
+  if (chains > 0 || listener.default_filter_chain !== undefined) return;
+  const problem = 'a listener needs filter_chains or a default_filter_chain';
+  errors.push(new ConfigError(joinPath(path, 'filter_chains'), problem));
 }
 
 function requireTypedConfig(extension: Record<string, unknown>, path: string, errors: ConfigError[]): void {

@@ -23,6 +23,10 @@ export interface AccessLogEntry {
   user_agent: string | undefined;
   x_forwarded_for: string | undefined;
   attempts: number;
+  /** The listener's traffic_direction (INBOUND / OUTBOUND); absent when unspecified. */
+  traffic_direction?: string | undefined;
+  /** Where the connection was going (its original destination when intercepted); TCP entries. */
+  downstream_local_address?: string | undefined;
 }
 
 export class AccessLogger {

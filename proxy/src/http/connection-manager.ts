@@ -14,6 +14,7 @@ import type {
 } from '../compile/types.ts';
 import type { HttpStats } from '../metrics/stats.ts';
 import type { AccessLogger } from './access-log.ts';
+import { decideCors } from './cors/index.ts';
 import {
   type DownstreamRequest,
   type DownstreamResponse,
@@ -118,6 +119,9 @@ export class ConnectionManager {
     const route = vhost && findRoute(vhost, info);
     if (!vhost || !route) return s.reply({ status: 404, body: '' }, RF.NO_ROUTE);
     s.routeName = route.name;
+    // The CORS filter runs first (Envoy/Istio order: cors, fault, router); a preflight ends here.
+    const cors = table.corsFilterPresent && route.cors ? decideCors(route.cors, info, stats) : undefined;
+    if (cors?.preflight) return this.preflightResponse(s, cors.preflight);
     const routes = table.routes;
     s.mutate(route.requestHeaders, info.headers);
     s.mutate(vhost.requestHeaders, info.headers);
@@ -165,6 +169,7 @@ export class ConnectionManager {
       }
     }
     const responseMutations = [route.responseHeaders, vhost.responseHeaders, routes.responseHeaders];
+    if (cors) responseMutations.push(cors.response);
     if (weighted) {
       s.mutate(weighted.requestHeaders, info.headers);
       responseMutations.unshift(weighted.responseHeaders);
@@ -206,6 +211,13 @@ export class ConnectionManager {
     if (table.useRemoteAddress || headers['x-forwarded-proto'] === undefined) {
       headers['x-forwarded-proto'] = info.scheme;
     }
+  }
+
+  /** The CORS filter's answer to a preflight: 200, its headers, no body. */
+  private preflightResponse(s: Stream, headers: Readonly<Record<string, string>>): void {
+    s.status = 200;
+    s.res.writeHead(200, { ...headers, 'content-length': 0 });
+    s.res.end();
   }
 
   private directResponse(

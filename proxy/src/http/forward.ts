@@ -10,6 +10,7 @@ import { observeRqTime } from '../cluster/cluster.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
 import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
 import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
+import { originalDestinationOf } from '../listeners/connection-info.ts';
 import { classify, FAILURE_BODIES, FAILURE_FLAGS } from './attempt-failure.ts';
 import type { Headers } from './downstream.ts';
 import { stripResponseHopByHop } from './downstream.ts';
@@ -112,6 +113,9 @@ export class Forwarder {
       hash: hashPolicy ? hashPolicy.hash(s.info, peerOf(s.req, s.http2) ?? NO_PEER, this.cookies) : undefined,
       avoid: this.tried,
       hostSelectionRetries: this.policy?.hostSelectionRetryMaxAttempts,
+      // for ORIGINAL_DST clusters
+      originalDestination: originalDestinationOf(peerOf(s.req, s.http2)),
+      request: s.info,
     };
     s.onAbort = (reason) => this.abort(reason);
   }

@@ -159,6 +159,7 @@ export class Stream {
       user_agent: info.header('user-agent'),
       x_forwarded_for: info.header('x-forwarded-for'),
       attempts: this.attempts,
+      traffic_direction: this.hcm.trafficDirection,
     };
   }
 }

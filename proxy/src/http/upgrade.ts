@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { applyHeaderMutation } from '../compile/headers.ts';
+import { originalDestinationOf } from '../listeners/connection-info.ts';
 import type { ConnectionManager } from './connection-manager.ts';
 
 function refuse(socket: net.Socket, status: string): void {
@@ -40,7 +41,8 @@ export function handleUpgrade(
   if (route.action.kind !== 'forward') return refuse(socket, '403 Forbidden');
   const action = route.action;
   const clusterName = action.cluster ?? action.weighted?.clusters[0]?.name;
-  const endpoint = clusterName ? manager.clusterFor(clusterName)?.pick() : undefined;
+  const pickContext = { originalDestination: originalDestinationOf(socket), request: view };
+  const endpoint = clusterName ? manager.clusterFor(clusterName)?.pick(pickContext) : undefined;
   if (!endpoint) return refuse(socket, '503 Service Unavailable');
   manager.countUpgrade();
   const headers = req.headers as Record<string, string | string[] | undefined>;

@@ -1,12 +1,13 @@
-// One listening socket serving HTTP/1.1 and HTTP/2 cleartext (prior knowledge) on the same port.
-// node:http2 cannot fall back to HTTP/1.1 without TLS, so the first bytes of each connection pick the
-// codec (DESIGN.md §5) and the socket is handed to that server. The connection manager is swapped
-// on each config version; requests already running keep the one they started with.
+// The HTTP side of a filter chain with an http_connection_manager: HTTP/1.1 and HTTP/2 cleartext
+// (prior knowledge) on the same connections. node:http2 cannot fall back to HTTP/1.1 without TLS,
+// so the first bytes of each connection pick the codec (DESIGN.md §5) and the socket is handed to
+// that server; bytes a listener filter already read are replayed first. The connection manager is
+// swapped on each config version; requests already running keep the one they started with.
 import http from 'node:http';
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ListenerTable } from '../compile/types.ts';
+import type { HttpConnectionManagerTable } from '../compile/types.ts';
 import type { ConnectionManager } from '../http/connection-manager.ts';
 import { registerSessionPeer } from '../http/peer.ts';
 import { handleUpgrade } from '../http/upgrade.ts';
@@ -20,9 +21,13 @@ const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-le
 const HEADERS_TOO_LARGE =
   'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 31\r\n\r\nRequest Header Fields Too Large';
 
-export class HttpListener {
+/** What the codec servers are built from: a server is reused across versions while these stay. */
+export function httpServerKey(hcm: HttpConnectionManagerTable): string {
+  return `${hcm.maxRequestHeadersKb}|${hcm.idleTimeoutMs}|${hcm.http2MaxConcurrentStreams ?? ''}`;
+}
+
+export class HttpChainServer {
   private manager: ConnectionManager;
-  private readonly server: net.Server;
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
@@ -32,12 +37,11 @@ export class HttpListener {
   private handingOver: net.Socket | undefined;
 
   constructor(
-    readonly table: ListenerTable,
+    hcm: HttpConnectionManagerTable,
     manager: ConnectionManager,
-    private readonly stats: HttpStats,
+    private stats: HttpStats,
   ) {
     this.manager = manager;
-    const hcm = table.http;
     this.h1 = http.createServer(
       {
         maxHeaderSize: hcm.maxRequestHeadersKb * 1024,
@@ -76,71 +80,70 @@ export class HttpListener {
       if (this.draining) session.close();
     });
     this.h2.on('sessionError', () => this.stats.cxProtocolError++);
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
-  get address(): net.AddressInfo {
-    return this.server.address() as net.AddressInfo;
-  }
-
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.table.port, this.table.address, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-  }
-
-  update(manager: ConnectionManager): void {
+  /** A new config version: new requests (on new and open connections) use `manager`. */
+  update(manager: ConnectionManager, stats: HttpStats): void {
     this.manager = manager;
+    this.stats = stats;
   }
 
-  private accept(socket: net.Socket): void {
-    this.stats.cxTotal++;
-    this.stats.cxActive++;
+  /**
+   * Serves a connection. `head` holds bytes a listener filter already read (replayed first);
+   * `ended` says the client half-closed meanwhile, which leaves no request to serve.
+   */
+  serve(socket: net.Socket, head?: Buffer, ended = false): void {
+    if (ended) return void socket.destroy();
+    const stats = this.stats;
+    stats.cxTotal++;
+    stats.cxActive++;
     this.sockets.add(socket);
     socket.once('close', () => {
-      this.stats.cxActive--;
+      stats.cxActive--;
       this.sockets.delete(socket);
     });
     socket.on('error', () => socket.destroy());
-    const codec = this.table.http.codec;
+    if (this.draining) return void socket.destroy();
+    const codec = this.manager.table.codec;
+    if (head) return this.handOver(socket, head, codec);
     if (codec === 'h1') return void this.h1.emit('connection', socket);
     const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
       socket.pause();
-      const n = Math.min(chunk.length, H2_PREFACE.length);
-      const h2 =
-        codec === 'h2' || (codec === 'auto' && n >= 4 && chunk.compare(H2_PREFACE, 0, n, 0, n) === 0);
-      if (h2) {
-        this.handingOver = socket;
-        this.h2.emit('connection', new ReplaySocket(socket, chunk));
-        this.handingOver = undefined;
-        return;
-      }
-      socket.unshift(chunk);
-      this.h1.emit('connection', socket);
-      socket.resume();
+      this.handOver(socket, chunk, codec);
     });
   }
 
-  /** Stops accepting, asks keep-alive and HTTP/2 clients to go away, and waits for in-flight work. */
+  private handOver(socket: net.Socket, head: Buffer, codec: HttpConnectionManagerTable['codec']): void {
+    const n = Math.min(head.length, H2_PREFACE.length);
+    const h2 = codec === 'h2' || (codec === 'auto' && n >= 4 && head.compare(H2_PREFACE, 0, n, 0, n) === 0);
+    if (h2) {
+      this.handingOver = socket;
+      this.h2.emit('connection', new ReplaySocket(socket, head));
+      this.handingOver = undefined;
+      return;
+    }
+    socket.unshift(head);
+    this.h1.emit('connection', socket);
+    socket.resume();
+  }
+
+  /**
+   * Asks keep-alive and HTTP/2 clients to go away and waits, up to `timeoutMs`, for the connections
+   * still carrying requests to finish them; then closes whatever is left.
+   */
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.h1.closeIdleConnections();
     for (const session of this.sessions) session.close();
     const deadline = Date.now() + timeoutMs;
-    while (this.stats.rqActive > 0 && Date.now() < deadline) {
+    while (this.sockets.size > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       this.h1.closeIdleConnections();
     }
     for (const socket of this.sockets) socket.destroy();
     for (const session of this.sessions) session.destroy();
-    await closed;
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of the proxy's counters, with Envoy's metric names and
 // labels so existing dashboards work. Built only when scraped.
 import { type Cluster, RQ_TIME_BUCKETS_MS } from '../cluster/cluster.ts';
-import type { HttpStats } from './stats.ts';
+import type { HttpStats, ListenerStats, TcpStats } from './stats.ts';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
@@ -34,7 +34,66 @@ class Exposition {
 export interface PrometheusSources {
   http: Iterable<HttpStats>;
   clusters: Iterable<Cluster>;
+  tcp?: Iterable<TcpStats>;
+  listeners?: Iterable<ListenerStats>;
 }
+
+const TCP_COUNTERS: ReadonlyArray<readonly [keyof TcpStats, string, string, 'counter' | 'gauge']> = [
+  ['cxTotal', 'envoy_tcp_downstream_cx_total', 'Connections handled by tcp_proxy', 'counter'],
+  ['cxActive', 'weft_tcp_downstream_cx_active', 'Connections being proxied', 'gauge'],
+  ['cxNoRoute', 'envoy_tcp_downstream_cx_no_route', 'Connections whose cluster does not exist', 'counter'],
+  ['rxBytes', 'envoy_tcp_downstream_cx_rx_bytes_total', 'Bytes received from downstream', 'counter'],
+  ['txBytes', 'envoy_tcp_downstream_cx_tx_bytes_total', 'Bytes sent to downstream', 'counter'],
+  ['idleTimeout', 'envoy_tcp_idle_timeout', 'Connections closed by idle_timeout', 'counter'],
+  [
+    'maxDurationReached',
+    'envoy_tcp_max_downstream_connection_duration',
+    'Connections closed by max_downstream_connection_duration',
+    'counter',
+  ],
+  [
+    'upstreamOverflow',
+    'weft_tcp_upstream_cx_overflow',
+    'Connections refused by max_connections (UO)',
+    'counter',
+  ],
+  [
+    'noHealthyUpstream',
+    'weft_tcp_upstream_cx_none_healthy',
+    'Connections with no host to go to (UH)',
+    'counter',
+  ],
+  [
+    'upstreamConnectFail',
+    'weft_tcp_upstream_cx_connect_fail',
+    'Connections whose every connect attempt failed (UF)',
+    'counter',
+  ],
+];
+
+const LISTENER_COUNTERS: ReadonlyArray<readonly [keyof ListenerStats, string, string, 'counter' | 'gauge']> =
+  [
+    ['cxTotal', 'envoy_listener_downstream_cx_total', 'Connections served', 'counter'],
+    ['cxActive', 'envoy_listener_downstream_cx_active', 'Connections open', 'gauge'],
+    [
+      'noFilterChainMatch',
+      'envoy_listener_no_filter_chain_match',
+      'Connections no filter chain matched',
+      'counter',
+    ],
+    [
+      'handedOff',
+      'weft_listener_downstream_cx_handed_off',
+      'Connections handed to their original destination listener',
+      'counter',
+    ],
+    [
+      'filtersTimeout',
+      'envoy_listener_downstream_pre_cx_timeout',
+      'Listener filters that timed out',
+      'counter',
+    ],
+  ];
 
 export function renderPrometheus(src: PrometheusSources): string {
   const out = new Exposition();
@@ -76,9 +135,30 @@ export function renderPrometheus(src: PrometheusSources): string {
       'Faults skipped because max_active_faults was reached',
     );
     out.sample('envoy_http_fault_faults_overflow', base, s.faultsOverflow);
+    out.metric('envoy_http_cors_origin_valid', 'counter', 'CORS requests whose origin the policy allows');
+    out.sample('envoy_http_cors_origin_valid', base, s.corsOriginValid);
+    out.metric(
+      'envoy_http_cors_origin_invalid',
+      'counter',
+      'CORS requests whose origin the policy does not allow',
+    );
+    out.sample('envoy_http_cors_origin_invalid', base, s.corsOriginInvalid);
     out.metric('weft_http_downstream_rq_response_flags_total', 'counter', 'Responses by Envoy response flag');
     for (const [flag, count] of s.flags) {
       out.sample('weft_http_downstream_rq_response_flags_total', { ...base, response_flag: flag }, count);
+    }
+  }
+  for (const s of src.tcp ?? []) {
+    for (const [field, metric, help, type] of TCP_COUNTERS) {
+      out.metric(metric, type, help);
+      out.sample(metric, { envoy_tcp_prefix: s.prefix }, s[field] as number);
+    }
+  }
+  for (const s of src.listeners ?? []) {
+    const labels = { envoy_listener_address: s.name, traffic_direction: s.direction };
+    for (const [field, metric, help, type] of LISTENER_COUNTERS) {
+      out.metric(metric, type, help);
+      out.sample(metric, labels, s[field] as number);
     }
   }
   for (const cluster of src.clusters) {

@@ -18,11 +18,97 @@ export interface HttpStats {
   faultAborts: number;
   faultsActive: number;
   faultsOverflow: number;
+  /** CORS filter: requests whose Origin the route's policy allowed / did not allow. */
+  corsOriginValid: number;
+  corsOriginInvalid: number;
   readonly flags: Map<string, number>;
+}
+
+/** tcp_proxy counters per stat_prefix (Envoy's `tcp.<stat_prefix>.*`). */
+export interface TcpStats {
+  readonly prefix: string;
+  cxTotal: number;
+  /** Not an Envoy stat: connections being proxied right now. */
+  cxActive: number;
+  /** The cluster does not exist. */
+  cxNoRoute: number;
+  rxBytes: number;
+  txBytes: number;
+  idleTimeout: number;
+  maxDurationReached: number;
+  /** Connections refused by the cluster's max_connections (flag UO). */
+  upstreamOverflow: number;
+  /** No host to connect to (flag UH): an empty cluster such as Istio's BlackHoleCluster. */
+  noHealthyUpstream: number;
+  /** Every connect attempt failed (flag UF). */
+  upstreamConnectFail: number;
+}
+
+/** Per-listener counters (Envoy's `listener.<address>.*`), labelled with the traffic direction. */
+export interface ListenerStats {
+  readonly name: string;
+  direction: string;
+  cxTotal: number;
+  cxActive: number;
+  /** No filter chain (and no default chain) matched: the connection was closed. */
+  noFilterChainMatch: number;
+  /** Connections this listener handed to the listener of their original destination. */
+  handedOff: number;
+  /** Listener filters timed out (listener_filters_timeout). */
+  filtersTimeout: number;
 }
 
 export class StatsStore {
   private readonly http = new Map<string, HttpStats>();
+  private readonly tcp = new Map<string, TcpStats>();
+  private readonly listeners = new Map<string, ListenerStats>();
+
+  tcpStats(prefix: string): TcpStats {
+    let stats = this.tcp.get(prefix);
+    if (!stats) {
+      stats = {
+        prefix,
+        cxTotal: 0,
+        cxActive: 0,
+        cxNoRoute: 0,
+        rxBytes: 0,
+        txBytes: 0,
+        idleTimeout: 0,
+        maxDurationReached: 0,
+        upstreamOverflow: 0,
+        noHealthyUpstream: 0,
+        upstreamConnectFail: 0,
+      };
+      this.tcp.set(prefix, stats);
+    }
+    return stats;
+  }
+
+  listenerStats(name: string, direction: string): ListenerStats {
+    let stats = this.listeners.get(name);
+    if (!stats) {
+      stats = {
+        name,
+        direction,
+        cxTotal: 0,
+        cxActive: 0,
+        noFilterChainMatch: 0,
+        handedOff: 0,
+        filtersTimeout: 0,
+      };
+      this.listeners.set(name, stats);
+    }
+    stats.direction = direction;
+    return stats;
+  }
+
+  get allTcp(): IterableIterator<TcpStats> {
+    return this.tcp.values();
+  }
+
+  get allListeners(): IterableIterator<ListenerStats> {
+    return this.listeners.values();
+  }
 
   httpStats(prefix: string): HttpStats {
     let stats = this.http.get(prefix);
@@ -42,6 +128,8 @@ export class StatsStore {
         faultAborts: 0,
         faultsActive: 0,
         faultsOverflow: 0,
+        corsOriginValid: 0,
+        corsOriginInvalid: 0,
         flags: new Map(ALL_FLAG_CODES.map((code) => [code, 0])),
       };
       this.http.set(prefix, stats);

@@ -109,7 +109,9 @@ function compileAll(resources: ResourceMaps, versions: Record<string, string>): 
 function subscriptionsOf(resources: ResourceMaps): Subscriptions {
   const routeNames = new Set<string>();
   for (const l of resources[LISTENER_TYPE]!.values()) {
-    for (const chain of (l.filter_chains as Obj[] | undefined) ?? []) {
+    const chains = (l.filter_chains as Obj[] | undefined) ?? [];
+    const fallback = l.default_filter_chain as Obj | undefined;
+    for (const chain of fallback ? [...chains, fallback] : chains) {
       for (const filter of (chain.filters as Obj[] | undefined) ?? []) {
         const rds = (filter.typed_config as Obj | undefined)?.rds as Obj | undefined;
         if (rds?.route_config_name) routeNames.add(String(rds.route_config_name));

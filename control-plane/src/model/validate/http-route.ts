@@ -26,6 +26,7 @@ const RETRY_ON = new Set([
 
 const GRPC_STATUS = new Set(GRPC_STATUS_NAMES);
 
+/** Istio's CORS methods: the standard ones, spelt in capitals (no "*"). */
 const CORS_METHODS = new Set([
   'GET',
   'HEAD',
@@ -36,8 +37,9 @@ const CORS_METHODS = new Set([
   'CONNECT',
   'OPTIONS',
   'TRACE',
-  '*',
 ]);
+/** A CORS allow/expose header: "*" or a name of letters, digits, "-" and "_" (Istio's rule). */
+const CORS_HEADER = /^(\*|[-_A-Za-z0-9]+)$/;
 
 export function checkHttpRoute(r: Reporter, path: Path, route: Record<string, unknown>): void {
   checkExclusivity(r, path, route);
@@ -309,16 +311,36 @@ function checkFault(r: Reporter, path: Path, f: Record<string, unknown> | undefi
 function checkCors(r: Reporter, path: Path, c: Record<string, unknown> | undefined): void {
   if (!c) return;
   asList(c.allowOrigins).forEach((o, i) => {
-    checkStringMatch(r, [...path, 'allowOrigins', i], asObj(o), false);
+    const at = [...path, 'allowOrigins', i];
+    const match = asObj(o);
+    checkStringMatch(r, at, match, false);
+    const kind = ['exact', 'prefix', 'regex'].find((k) => match?.[k] === '');
+    if (kind)
+      r.error(
+        [...at, kind],
+        `an empty ${kind} matches no origin: write the origin, e.g. https://example.com`,
+      );
   });
   asList(c.allowMethods).forEach((m, i) => {
     if (typeof m === 'string' && !CORS_METHODS.has(m)) {
       r.error(
         [...path, 'allowMethods', i],
-        `${JSON.stringify(m)} is not an HTTP method: use e.g. GET, POST or *`,
+        `${JSON.stringify(m)} is not an HTTP method: use one of ${[...CORS_METHODS].join(', ')}`,
       );
     }
   });
+  for (const field of ['allowHeaders', 'exposeHeaders']) {
+    asList(c[field]).forEach((h, i) => {
+      if (typeof h === 'string' && !CORS_HEADER.test(h)) {
+        r.error(
+          [...path, field, i],
+          h === ''
+            ? 'a header name cannot be empty'
+            : `${JSON.stringify(h)} is not a header name: use letters, digits, "-" and "_", or "*"`,
+        );
+      }
+    });
+  }
   const maxAge = asStr(c.maxAge);
   const ns = maxAge === undefined ? undefined : parseDurationNs(maxAge);
   if (ns !== undefined && ns % 1e9 !== 0) {

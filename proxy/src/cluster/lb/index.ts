@@ -27,6 +27,7 @@ export {
   type LbHost,
   type LoadBalancer,
   NO_HASH,
+  type OriginalDestinationView,
   type PickContext,
   type Random,
 } from './types.ts';

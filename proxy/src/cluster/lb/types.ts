@@ -31,6 +31,18 @@ export interface PickContext<H> {
    * after which the last pick is used anyway. Envoy's default is 1.
    */
   readonly hostSelectionRetries?: number | undefined;
+  /** ORIGINAL_DST clusters: where the downstream connection was originally going. */
+  readonly originalDestination?: OriginalDestinationView | undefined;
+  /** ORIGINAL_DST clusters with use_http_header: the request whose header may name the host. */
+  readonly request?: { header(name: string): string | undefined } | undefined;
+}
+
+/** The original destination of a downstream connection, as an ORIGINAL_DST cluster reads it. */
+export interface OriginalDestinationView {
+  readonly address: string;
+  readonly port: number;
+  /** Not redirected: the destination is the proxy's own listening socket, never an upstream. */
+  readonly selfAddressed: boolean;
 }
 
 export interface LoadBalancer<H> {
