@@ -96,6 +96,19 @@ req.end();
 
 const meshConfig = (registryOnly: boolean) => `apiVersion: v1
 kind: Service
+metadata: { name: db }
+spec:
+  clusterIP: 10.96.0.20
+  selector: { app: db }
+  ports: [{ name: tcp-db, port: 7100 }]
+---
+apiVersion: networking.weft.dev/v1
+kind: WorkloadEntry
+metadata: { name: db-1 }
+spec: { address: 10.77.1.1, ports: { tcp-db: 7100 }, labels: { app: db } }
+---
+apiVersion: v1
+kind: Service
 metadata: { name: reviews }
 spec:
   clusterIP: ${SERVICE_IP}
@@ -185,12 +198,13 @@ t.test('a sidecar mesh with iptables interception', { timeout: 240_000 }, async 
   ]);
   const tcpServer = node.spawn([process.execPath, '-e', TCP_SERVER, 'node-tcp', '7000']);
   const excludedServer = node.spawn([process.execPath, '-e', TCP_SERVER, 'node-excluded', '7001']);
+  const dbServer = node.spawn([process.execPath, '-e', TCP_SERVER, 'node-db', '7100']);
   const apps = [
     pods.b1.spawn([process.execPath, '-e', APP, 'v1', '127.0.0.1', '9080']),
     pods.b2.spawn([process.execPath, '-e', APP, 'v2', '127.0.0.1', '9080']),
   ];
   await Promise.all(
-    [controlPlane, tcpServer, excludedServer, ...apps].map((p) =>
+    [controlPlane, tcpServer, excludedServer, dbServer, ...apps].map((p) =>
       p.waitForOutput(p === controlPlane ? '"msg":"ready"' : 'listening', 30_000),
     ),
   );
@@ -259,6 +273,11 @@ t.test('a sidecar mesh with iptables interception', { timeout: 240_000 }, async 
     const payload = '\u0001\u0002binary\u007f not http';
     const reply = await text(pods.a, TCP_CLIENT, ['10.77.1.1', '7000', payload]);
     t.equal(reply, `node-tcp|10.77.1.2|${[...payload].reverse().join('')}`);
+  });
+
+  await t.test('a TCP service: its clusterIP is routed by tcp_proxy to its workload', async (t) => {
+    const reply = await text(pods.a, TCP_CLIENT, ['10.96.0.20', '7100', 'select 1']);
+    t.equal(reply, 'node-db|10.77.1.2|1 tceles');
   });
 
   await t.test('an excluded port bypasses the proxy', async (t) => {

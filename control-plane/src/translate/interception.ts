@@ -18,8 +18,9 @@
 import type { Resource } from '../model/index.ts';
 import { HCM_TYPE, httpFiltersFor, ROUTER } from './listeners.ts';
 import { clusterPolicyFields } from './policy.ts';
-import { clusterName, type Registry, resolveIn, type ServiceInfo } from './registry.ts';
-import type { EnvoyObject, ProxyIdentity, ServiceSpec, VirtualServiceSpec } from './types.ts';
+import type { Registry, ServiceInfo } from './registry.ts';
+import { tcpProxy, tcpTarget } from './tcp-routes.ts';
+import type { EnvoyObject, ProxyIdentity, ServiceSpec } from './types.ts';
 import { labelsMatch, ZERO_DURATION } from './values.ts';
 
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
@@ -28,7 +29,6 @@ export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughCluster';
 /** The source address of inbound passthrough connections: the init rules never redirect it. */
 export const INBOUND_PASSTHROUGH_SOURCE = '127.0.0.6';
 
-const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 const HTTP_PROTOCOLS = ['http/1.1', 'h2c'];
 const HTTP_INSPECTOR = {
   name: 'envoy.filters.listener.http_inspector',
@@ -52,17 +52,6 @@ export interface InterceptionPorts {
   readonly inbound: number;
 }
 
-function tcpProxy(statPrefix: string, target: string | EnvoyObject[]): EnvoyObject {
-  return {
-    name: 'envoy.filters.network.tcp_proxy',
-    typed_config: {
-      '@type': TCP_PROXY_TYPE,
-      stat_prefix: statPrefix,
-      ...(typeof target === 'string' ? { cluster: target } : { weighted_clusters: { clusters: target } }),
-    },
-  };
-}
-
 function connectionManager(statPrefix: string, source: EnvoyObject, httpFilters: EnvoyObject[]): EnvoyObject {
   return {
     name: 'envoy.filters.network.http_connection_manager',
@@ -75,32 +64,6 @@ function connectionManager(statPrefix: string, source: EnvoyObject, httpFilters:
       http_filters: httpFilters,
     },
   };
-}
-
-/** A TCP service's cluster, or its VirtualService's first tcp route's weighted destinations. */
-function tcpTarget(service: ServiceInfo, port: number, registry: Registry): string | EnvoyObject[] {
-  const vs = registry.virtualServices.get(service.fqdn);
-  const routes = (vs?.spec as (VirtualServiceSpec & { tcp?: TcpRoute[] }) | undefined)?.tcp ?? [];
-  const route = routes.find((r) => !r.match || r.match.some((m) => !m.port || m.port === port));
-  const destinations = route?.route ?? [];
-  if (destinations.length === 0) return clusterName(port, '', service.fqdn);
-  const clusters = destinations.map((d) => ({
-    name: clusterName(
-      d.destination.port?.number ?? port,
-      d.destination.subset ?? '',
-      resolveIn(registry, d.destination.host, vs!.namespace),
-    ),
-    weight: d.weight ?? (destinations.length === 1 ? 100 : 0),
-  }));
-  return clusters.length === 1 ? clusters[0]!.name : clusters.filter((c) => c.weight > 0);
-}
-
-interface TcpRoute {
-  match?: Array<{ port?: number }>;
-  route?: Array<{
-    destination: { host: string; subset?: string; port?: { number?: number } };
-    weight?: number;
-  }>;
 }
 
 function outboundPortListener(

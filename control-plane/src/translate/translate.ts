@@ -6,6 +6,7 @@ import { proxylessGrpcResources } from './grpc.ts';
 import { interceptionResources } from './interception.ts';
 import { listenerFor, routeConfigFor } from './listeners.ts';
 import { buildRegistry } from './registry.ts';
+import { explicitTcpListener } from './tcp-routes.ts';
 import type { ProxyIdentity, TranslateOptions, XdsResources } from './types.ts';
 
 export function translate(
@@ -28,5 +29,12 @@ export function translate(
   }
   const routes = ports.map((port) => routeConfigFor(port, registry, proxy));
   const listeners = ports.map((port, i) => listenerFor(port, routes[i]!));
+  const tcpPorts = new Set(
+    registry.services.flatMap((s) => s.ports.filter((p) => !p.http).map((p) => p.port)),
+  );
+  for (const port of [...tcpPorts].sort((a, b) => a - b)) {
+    const listener = ports.includes(port) ? undefined : explicitTcpListener(port, registry);
+    if (listener) listeners.push(listener);
+  }
   return { listeners, routes, clusters, endpoints };
 }
