@@ -9,17 +9,31 @@ import { MonitoringServer } from './monitoring.ts';
 import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
 import { FileSource, type SourceState } from './sources/files.ts';
-import { type EndpointSpec, identityKeyFor, type ProxyIdentity, translate } from './translate/index.ts';
+import {
+  type EndpointSpec,
+  identityKeyFor,
+  type ProxyIdentity,
+  type TranslateOptions,
+  translate,
+} from './translate/index.ts';
 import { AdsServer, createSnapshot, type Snapshot } from './xds/index.ts';
 
 const HELP = `weft-control-plane — Weft's control plane (local mode)
 
 Usage:
   weft-control-plane --config-dir DIR [--xds-port 15010] [--monitoring-port 15014]
-                     [--listen-address 0.0.0.0] [--accept-istio-api]
+                     [--listen-address 0.0.0.0] [--accept-istio-api] [--cluster-domain cluster.local]
+                     [--root-namespace istio-system] [--outbound-traffic-policy ALLOW_ANY|REGISTRY_ONLY]
 
-Reads VirtualService, DestinationRule, WorkloadEntry (networking.weft.dev/v1) and Service (v1)
-from DIR (YAML, multi-document, nested folders), watches it, and serves xDS v3 (ADS) to proxies.
+Reads VirtualService, DestinationRule, ServiceEntry, Sidecar, WorkloadEntry (networking.weft.dev/v1;
+networking.istio.io too with --accept-istio-api) and Service (v1) from DIR (YAML, multi-document,
+nested folders), watches it, and serves xDS v3 (ADS) to sidecars and proxyless gRPC clients.
+
+  --cluster-domain D          service hosts are <name>.<namespace>.svc.D (default cluster.local)
+  --root-namespace NS         a Sidecar without workloadSelector here is the mesh-wide default
+  --outbound-traffic-policy P traffic to destinations outside the registry: ALLOW_ANY (default)
+                              passes it through, REGISTRY_ONLY refuses it (a Sidecar may override)
+
 Monitoring: /ready, /debug/syncz (per proxy: sent/acked versions, NACKs), /debug/config,
 /debug/config_dump?proxy=ID (the xDS a proxy is served).
 `;
@@ -47,6 +61,9 @@ async function main(): Promise<void> {
         'monitoring-port': { type: 'string', default: '15014' },
         'listen-address': { type: 'string', default: '0.0.0.0' },
         'accept-istio-api': { type: 'boolean', default: false },
+        'cluster-domain': { type: 'string', default: 'cluster.local' },
+        'root-namespace': { type: 'string', default: 'istio-system' },
+        'outbound-traffic-policy': { type: 'string', default: 'ALLOW_ANY' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -63,6 +80,17 @@ async function main(): Promise<void> {
   if (typeof dir !== 'string') fail('--config-dir DIR is required (see --help)');
   const host = String(values['listen-address']);
   const source = new FileSource(dir, { acceptIstioApi: values['accept-istio-api'] === true });
+  const outboundTrafficPolicy = String(values['outbound-traffic-policy']);
+  if (outboundTrafficPolicy !== 'ALLOW_ANY' && outboundTrafficPolicy !== 'REGISTRY_ONLY')
+    fail(`--outbound-traffic-policy must be ALLOW_ANY or REGISTRY_ONLY, not "${outboundTrafficPolicy}"`);
+  const domain = String(values['cluster-domain']);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(domain))
+    fail(`--cluster-domain "${domain}" is not a DNS domain`);
+  const translateOptions: Omit<TranslateOptions, 'endpoints'> = {
+    clusterDomain: domain,
+    rootNamespace: String(values['root-namespace']),
+    outboundTrafficPolicy,
+  };
   const ads = new AdsServer();
   let version = '';
   let diagnostics: SourceState['diagnostics'] = [];
@@ -81,7 +109,7 @@ async function main(): Promise<void> {
     const key = identityKey(identity);
     let snapshot = snapshots.get(key);
     if (!snapshot) {
-      snapshot = createSnapshot(version, translate(resources, identity, { endpoints }));
+      snapshot = createSnapshot(version, translate(resources, identity, { ...translateOptions, endpoints }));
       snapshots.set(key, snapshot);
     }
     return snapshot;
@@ -96,7 +124,7 @@ async function main(): Promise<void> {
     diagnostics = state.diagnostics;
     for (const d of state.diagnostics) log({ ...d }, `config ${d.severity}`);
     resources = state.resources;
-    endpoints = endpointsOf(resources);
+    endpoints = endpointsOf(resources, domain);
     version = `${Date.now()}-${++generation}`;
     snapshots = new Map();
     identityKey = identityKeyFor(resources);

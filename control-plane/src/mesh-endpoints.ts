@@ -18,7 +18,14 @@ export function endpointsOf(
       const labels = (entry.spec.labels ?? {}) as Record<string, string>;
       if (!Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
       const ports = entry.spec.ports as Record<string, number> | undefined;
-      selected.push({ address: String(entry.spec.address), labels, ...(ports ? { ports } : {}) });
+      const { weight, locality } = entry.spec as { weight?: number; locality?: string };
+      selected.push({
+        address: String(entry.spec.address),
+        labels,
+        ...(ports ? { ports } : {}),
+        ...(weight ? { weight } : {}),
+        ...(locality ? { locality } : {}),
+      });
     }
     out.set(fqdn, selected);
   }
