@@ -5,7 +5,7 @@ import { AdminServer } from './admin/server.ts';
 import { compileBootstrap } from './compile/runtime.ts';
 import { ConfigError, ConfigErrors, loadBootstrapFile } from './config/index.ts';
 import { runInit } from './init/index.ts';
-import { log } from './log.ts';
+import { log, stopWaitingForLogs } from './log.ts';
 import { WeftProxy } from './proxy.ts';
 import { connectXds } from './xds/index.ts';
 
@@ -170,6 +170,7 @@ async function shutdown(
   await proxy.stop(drainSeconds * 1000);
   await admin?.close();
   log.info('stopped');
+  stopWaitingForLogs();
   log.flush();
   process.exit(0);
 }
