@@ -1,14 +1,13 @@
 // The local mesh end to end: weft-control-plane (a real process) watching a folder of YAML, a
 // weft-proxy taking its config over ADS, real upstreams registered as WorkloadEntries. Editing the
 // VirtualService shifts traffic; a broken edit is reported and the last valid version stays.
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
 import { WeftProxy } from '../proxy/src/proxy.ts';
 import { connectXds } from '../proxy/src/xds/index.ts';
 import { h1Client } from './lib/client.ts';
+import { startControlPlane, until as waitUntil } from './lib/control-plane.ts';
 import { REPO_ROOT } from './lib/proxy.ts';
 import { closedPort, type Echo, startUpstream } from './lib/upstream.ts';
 
@@ -16,10 +15,6 @@ const v1 = await startUpstream({ name: 'v1' });
 const v2 = await startUpstream({ name: 'v2' });
 t.teardown(() => Promise.all([v1.close(), v2.close()]));
 const servicePort = await closedPort();
-const [xdsPort, monitoringPort] = [await closedPort(), await closedPort()];
-const dir = await mkdtemp(join(tmpdir(), 'weft-mesh-'));
-t.teardown(() => rm(dir, { recursive: true, force: true }));
-
 const workloads = `apiVersion: v1
 kind: Service
 metadata: { name: reviews, namespace: default }
@@ -56,45 +51,13 @@ spec:
         - { destination: { host: reviews, subset: v1 }, weight: ${w1} }
         - { destination: { host: reviews, subset: v2 }, weight: ${w2} }
 `;
-await writeFile(join(dir, 'workloads.yaml'), workloads);
-await writeFile(join(dir, 'canary.yaml'), canary(100, 0));
+const cp = await startControlPlane(t, { 'workloads.yaml': workloads, 'canary.yaml': canary(100, 0) });
+const { dir, monitoringPort } = cp;
+const until = (what: string, check: () => Promise<boolean>, ms = 15_000) =>
+  waitUntil(what, check, ms, () => `; control plane log:\n${cp.log()}`);
 
-const cp = spawn(
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    join(REPO_ROOT, 'control-plane/src/main.ts'),
-    '--config-dir',
-    dir,
-    '--xds-port',
-    String(xdsPort),
-    '--monitoring-port',
-    String(monitoringPort),
-    '--listen-address',
-    '127.0.0.1',
-  ],
-  { stdio: ['ignore', 'ignore', 'pipe'] },
-);
-let cpLog = '';
-cp.stderr?.on('data', (c: Buffer) => {
-  cpLog += c.toString();
-});
-t.teardown(() => {
-  cp.kill('SIGKILL');
-});
-
-async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; control plane log:\n${cpLog}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-await until('the control plane', async () => cpLog.includes('"msg":"ready"'));
 const proxy = new WeftProxy();
-const xds = connectXds(proxy, `127.0.0.1:${xdsPort}`, {
+const xds = connectXds(proxy, cp.xdsAddress, {
   id: 'sidecar~127.0.0.1~productpage.default',
   metadata: { NAMESPACE: 'default' },
 });
@@ -163,7 +126,7 @@ t.test('an endpoint-only change is pushed without waiting for the debounce', asy
   const moved = workloads.replace(`ports: { http: ${v2.port} }`, `ports: { http: ${v1.port} }`);
   await writeFile(join(dir, 'workloads.yaml'), moved);
   await until('v2 traffic to reach the v1 server', async () => (await served()) === 'v1');
-  t.match(cpLog, /"trigger":"endpoints"/);
+  t.match(cp.log(), /"trigger":"endpoints"/);
   await writeFile(join(dir, 'workloads.yaml'), workloads);
   await until('v2 back', async () => (await served()) === 'v2');
 });
