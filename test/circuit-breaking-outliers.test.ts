@@ -225,7 +225,7 @@ t.test('panic mode: below 50 % healthy, traffic spreads over all hosts', async (
   const counts = countByUpstream(await blast(client, 400, 4, () => ({ path: '/panic' })));
   t.ok((counts.ok2 ?? 0) < 200, `the healthy host got ${counts.ok2} of 400, not all`);
   t.ok(
-    (counts['bad0'] ?? 0) + (counts['bad1'] ?? 0) + (counts['bad2'] ?? 0) > 200,
+    (counts.bad0 ?? 0) + (counts.bad1 ?? 0) + (counts.bad2 ?? 0) > 200,
     'ejected hosts get traffic in panic',
   );
 });

@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { reviewsYaml } from './lib/mesh-yaml.ts';
 import { type Namespace, netnsHarness, REPO_ROOT, requirePrivileges } from './lib/netns.ts';
 
 const PROXY_UID = 1337;
@@ -107,31 +108,14 @@ kind: WorkloadEntry
 metadata: { name: db-1 }
 spec: { address: 10.77.1.1, ports: { tcp-db: 7100 }, labels: { app: db } }
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: reviews }
-spec:
-  clusterIP: ${SERVICE_IP}
-  selector: { app: reviews }
-  ports: [{ name: http, port: 9080 }]
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v1 }
-spec: { address: 10.77.2.2, ports: { http: 9080 }, labels: { app: reviews, version: v1 } }
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v2 }
-spec: { address: 10.77.3.2, ports: { http: 9080 }, labels: { app: reviews, version: v2 } }
----
-apiVersion: networking.weft.dev/v1
-kind: DestinationRule
-metadata: { name: reviews }
-spec:
-  host: reviews
-  subsets: [{ name: v1, labels: { version: v1 } }, { name: v2, labels: { version: v2 } }]
----
+${reviewsYaml({
+  port: 9080,
+  clusterIP: SERVICE_IP,
+  workloads: [
+    { version: 'v1', address: '10.77.2.2', port: 9080 },
+    { version: 'v2', address: '10.77.3.2', port: 9080 },
+  ],
+})}---
 apiVersion: networking.weft.dev/v1
 kind: VirtualService
 metadata: { name: reviews }

@@ -8,6 +8,7 @@ import { WeftProxy } from '../proxy/src/proxy.ts';
 import { connectXds } from '../proxy/src/xds/index.ts';
 import { h1Client } from './lib/client.ts';
 import { startControlPlane, until as waitUntil } from './lib/control-plane.ts';
+import { reviewsYaml } from './lib/mesh-yaml.ts';
 import { REPO_ROOT } from './lib/proxy.ts';
 import { closedPort, type Echo, startUpstream } from './lib/upstream.ts';
 
@@ -15,32 +16,13 @@ const v1 = await startUpstream({ name: 'v1' });
 const v2 = await startUpstream({ name: 'v2' });
 t.teardown(() => Promise.all([v1.close(), v2.close()]));
 const servicePort = await closedPort();
-const workloads = `apiVersion: v1
-kind: Service
-metadata: { name: reviews, namespace: default }
-spec:
-  selector: { app: reviews }
-  ports: [{ name: http, port: ${servicePort} }]
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v1, namespace: default }
-spec: { address: 127.0.0.1, ports: { http: ${v1.port} }, labels: { app: reviews, version: v1 } }
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v2, namespace: default }
-spec: { address: 127.0.0.1, ports: { http: ${v2.port} }, labels: { app: reviews, version: v2 } }
----
-apiVersion: networking.weft.dev/v1
-kind: DestinationRule
-metadata: { name: reviews, namespace: default }
-spec:
-  host: reviews
-  subsets:
-    - { name: v1, labels: { version: v1 } }
-    - { name: v2, labels: { version: v2 } }
-`;
+const workloads = reviewsYaml({
+  port: servicePort,
+  workloads: [
+    { version: 'v1', port: v1.port },
+    { version: 'v2', port: v2.port },
+  ],
+});
 const canary = (w1: number | string, w2: number) => `apiVersion: networking.weft.dev/v1
 kind: VirtualService
 metadata: { name: reviews, namespace: default }

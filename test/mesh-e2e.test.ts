@@ -7,6 +7,7 @@ import t from 'tap';
 import { type Client, h1Client, type Reply, type Req } from './lib/client.ts';
 import { startControlPlane, until } from './lib/control-plane.ts';
 import { countByUpstream } from './lib/load.ts';
+import { reviewsYaml } from './lib/mesh-yaml.ts';
 import { runCli } from './lib/proxy.ts';
 import { closedPort, startUpstream } from './lib/upstream.ts';
 
@@ -16,30 +17,13 @@ t.teardown(() => Promise.all([v1.close(), v2.close()]));
 const servicePort = await closedPort();
 const adminPort = await closedPort();
 
-const workloads = `apiVersion: v1
-kind: Service
-metadata: { name: reviews }
-spec:
-  selector: { app: reviews }
-  ports: [{ name: http, port: ${servicePort} }]
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v1 }
-spec: { address: 127.0.0.1, ports: { http: ${v1.port} }, labels: { app: reviews, version: v1 } }
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v2 }
-spec: { address: 127.0.0.1, ports: { http: ${v2.port} }, labels: { app: reviews, version: v2 } }
----
-apiVersion: networking.weft.dev/v1
-kind: DestinationRule
-metadata: { name: reviews }
-spec:
-  host: reviews
-  subsets: [{ name: v1, labels: { version: v1 } }, { name: v2, labels: { version: v2 } }]
-`;
+const workloads = reviewsYaml({
+  port: servicePort,
+  workloads: [
+    { version: 'v1', port: v1.port },
+    { version: 'v2', port: v2.port },
+  ],
+});
 const virtualService = (w1: number | string, w2: number) => `apiVersion: networking.weft.dev/v1
 kind: VirtualService
 metadata: { name: reviews }

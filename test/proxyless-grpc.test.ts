@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import t from 'tap';
 import { startControlPlane, until } from './lib/control-plane.ts';
+import { reviewsYaml } from './lib/mesh-yaml.ts';
 
 const SERVICE_PORT = 9080;
 const identity = (b: Buffer) => b;
@@ -51,30 +52,15 @@ const v1 = await startGrpcUpstream('v1');
 const v2 = await startGrpcUpstream('v2');
 t.teardown(() => Promise.all([v1.close(), v2.close()]));
 
-const workloads = `apiVersion: v1
-kind: Service
-metadata: { name: reviews, namespace: default }
-spec:
-  selector: { app: reviews }
-  ports: [{ name: grpc-reviews, port: ${SERVICE_PORT}, appProtocol: grpc }]
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v1 }
-spec: { address: 127.0.0.1, ports: { grpc-reviews: ${v1.port} }, labels: { app: reviews, version: v1 } }
----
-apiVersion: networking.weft.dev/v1
-kind: WorkloadEntry
-metadata: { name: reviews-v2 }
-spec: { address: 127.0.0.1, ports: { grpc-reviews: ${v2.port} }, labels: { app: reviews, version: v2 } }
----
-apiVersion: networking.weft.dev/v1
-kind: DestinationRule
-metadata: { name: reviews }
-spec:
-  host: reviews
-  subsets: [{ name: v1, labels: { version: v1 } }, { name: v2, labels: { version: v2 } }]
-`;
+const workloads = reviewsYaml({
+  port: SERVICE_PORT,
+  portName: 'grpc-reviews',
+  appProtocol: 'grpc',
+  workloads: [
+    { version: 'v1', port: v1.port },
+    { version: 'v2', port: v2.port },
+  ],
+});
 const virtualService = (w1: number, w2: number) => `apiVersion: networking.weft.dev/v1
 kind: VirtualService
 metadata: { name: reviews }
