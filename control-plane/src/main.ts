@@ -6,6 +6,7 @@ import { Debouncer } from './debounce.ts';
 import { endpointsOf } from './mesh-endpoints.ts';
 import type { Resource } from './model/index.ts';
 import { MonitoringServer } from './monitoring.ts';
+import { nackedHosts } from './nack-hosts.ts';
 import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
 import { FileSource, type SourceState } from './sources/files.ts';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   let version = '';
   let diagnostics: SourceState['diagnostics'] = [];
   let generation = 0;
-  const status = new ResourceStatusTracker();
+  const status = new ResourceStatusTracker(domain);
   // Every connected proxy gets a snapshot translated for its own identity; '*' serves the rest.
   const proxies = new Map<string, ProxyIdentity>();
   let resources: readonly Resource[] = [];
@@ -177,7 +178,10 @@ async function main(): Promise<void> {
     ready: () => version !== '',
     version: () => version,
     diagnostics: () => diagnostics,
-    resources: () => status.report(ads.status(), ads.nacks()),
+    resources: () =>
+      status.report(ads.status(), ads.nacks(), (nack) =>
+        nackedHosts(nack.message, ads.snapshotOf(nack.nodeId)),
+      ),
     identities: () => proxies,
   });
   const mon = await monitoring.listen(host, Number(values['monitoring-port']));

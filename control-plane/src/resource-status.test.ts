@@ -40,10 +40,28 @@ t.test(
     t.same(reviews.nacks, [{ nodeId: 'b', message: 'bad regex' }]);
     t.equal(ratings.version, '100-1', 'an unchanged spec keeps its first version');
     t.equal(ratings.applied, 2);
-    t.same(
-      ratings.nacks,
-      [{ nodeId: 'b', message: 'bad regex' }],
-      'a NACK of a later version may concern it too',
-    );
+    t.same(ratings.nacks, [], 'a NACK naming no service is charged to what changed in its version');
   },
 );
+
+t.test('a NACK naming a service is charged to the resources about it, changed or not', async (t) => {
+  const tracker = new ResourceStatusTracker();
+  tracker.record('100-1', [resource('reviews', 90), resource('ratings', 100)]);
+  tracker.record('200-2', [resource('reviews', 50), resource('ratings', 100)]);
+  const nack: NackRecord = {
+    nodeId: 'b',
+    typeUrl: 'cds',
+    version: '200-2',
+    nonce: 'n',
+    message: 'Cluster(outbound|9080||ratings.default.svc.cluster.local).lb_policy: unsupported',
+  };
+  const report = tracker.report(
+    [proxy('b', '100-1')],
+    [nack],
+    () => new Set(['ratings.default.svc.cluster.local']),
+  );
+  t.same(report.find((r) => r.resource === 'VirtualService default/ratings')!.nacks, [
+    { nodeId: 'b', message: nack.message },
+  ]);
+  t.same(report.find((r) => r.resource === 'VirtualService default/reviews')!.nacks, []);
+});

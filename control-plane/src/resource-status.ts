@@ -1,9 +1,11 @@
 // Per-resource rollout status, which no mesh reports today: for each resource, the config version
 // that first carried its current content, how many connected proxies have ACKed that version (or a
 // later one), and which proxies NACKed it with what error. Versions are `<time>-<generation>`;
-// the generation orders them.
+// the generation orders them. A NACK is charged to the resources about the services it names
+// (nack-hosts.ts); one that names none is charged to what changed in the NACKed version.
 import { createHash } from 'node:crypto';
 import type { Resource } from './model/index.ts';
+import { resolveHost } from './translate/index.ts';
 import type { NackRecord, ProxyStatus } from './xds/index.ts';
 
 export interface ResourceStatus {
@@ -23,6 +25,20 @@ interface Entry {
   readonly generation: number;
   readonly version: string;
   readonly origin: string;
+  /** The service hosts the resource is about. */
+  readonly hosts: ReadonlySet<string>;
+}
+
+/** The hosts a resource concerns, as written and as translation resolves them in its namespace. */
+function hostsOf(r: Resource, domain: string): Set<string> {
+  const spec = r.spec as { hosts?: unknown; host?: unknown };
+  const ns = r.metadata.namespace;
+  const written: string[] = [];
+  if (r.kind === 'Service') return new Set([`${r.metadata.name}.${ns}.svc.${domain}`]);
+  if (Array.isArray(spec.hosts))
+    written.push(...spec.hosts.filter((h): h is string => typeof h === 'string'));
+  if (typeof spec.host === 'string') written.push(spec.host);
+  return new Set(written.flatMap((h) => (r.kind === 'ServiceEntry' ? [h] : [h, resolveHost(h, ns, domain)])));
 }
 
 /** The generation of a version string (`1795…-7` or the server's `…-7+keep`); -1 when absent. */
@@ -41,6 +57,8 @@ function ackedGeneration(proxy: ProxyStatus): number {
 export class ResourceStatusTracker {
   private entries = new Map<string, Entry>();
 
+  constructor(private readonly domain = 'cluster.local') {}
+
   record(version: string, resources: readonly Resource[]): void {
     const generation = generationOf(version);
     const next = new Map<string, Entry>();
@@ -52,22 +70,44 @@ export class ResourceStatusTracker {
         key,
         previous?.revision === revision
           ? previous
-          : { revision, generation, version, origin: `${r.origin.file}:${r.origin.line}` },
+          : {
+              revision,
+              generation,
+              version,
+              origin: `${r.origin.file}:${r.origin.line}`,
+              hosts: hostsOf(r, this.domain),
+            },
       );
     }
     this.entries = next;
   }
 
-  report(proxies: readonly ProxyStatus[], nacks: readonly NackRecord[]): ResourceStatus[] {
+  /**
+   * `nackHosts` says which service hosts a NACK concerns (empty: cannot tell). A NACK of version N
+   * concerns resources in force at N: those about its hosts, else those that changed in N, else all.
+   */
+  report(
+    proxies: readonly ProxyStatus[],
+    nacks: readonly NackRecord[],
+    nackHosts: (nack: NackRecord) => ReadonlySet<string> = () => new Set(),
+  ): ResourceStatus[] {
+    const charged = new Map<string, NackRecord[]>();
+    for (const nack of nacks) {
+      const generation = generationOf(nack.version);
+      const inForce = [...this.entries].filter(([, e]) => e.generation <= generation);
+      const hosts = nackHosts(nack);
+      const named = inForce.filter(([, e]) => [...e.hosts].some((h) => hosts.has(h)));
+      const changed = inForce.filter(([, e]) => e.generation === generation);
+      const targets = named.length > 0 ? named : changed.length > 0 ? changed : inForce;
+      for (const [key] of targets) charged.set(key, [...(charged.get(key) ?? []), nack]);
+    }
     return [...this.entries].map(([resource, e]) => ({
       resource,
       revision: e.revision,
       version: e.version,
       proxies: proxies.length,
       applied: proxies.filter((p) => ackedGeneration(p) >= e.generation).length,
-      nacks: nacks
-        .filter((n) => generationOf(n.version) >= e.generation)
-        .map((n) => ({ nodeId: n.nodeId, message: n.message })),
+      nacks: (charged.get(resource) ?? []).map((n) => ({ nodeId: n.nodeId, message: n.message })),
       origin: e.origin,
     }));
   }
