@@ -164,10 +164,12 @@ t.test('a sidecar mesh with iptables interception', { timeout: 240_000 }, async 
   const subnets = { a: 1, b1: 2, b2: 3 } as const;
   for (const [name, ns] of Object.entries(pods) as Array<[keyof typeof pods, Namespace]>) {
     const n = subnets[name];
-    await net.link(ns, `10.77.${n}.2/24`, node, `10.77.${n}.1/24`);
+    await net.link(ns, [`10.77.${n}.2/24`, `fd77:${n}::2/64`], node, [`10.77.${n}.1/24`, `fd77:${n}::1/64`]);
     await ns.run(['ip', 'route', 'add', 'default', 'via', `10.77.${n}.1`]);
+    await ns.run(['ip', '-6', 'route', 'add', 'default', 'via', `fd77:${n}::1`]);
   }
   await node.run(['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  await node.run(['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1']);
 
   const dir = await mkdtemp(join(tmpdir(), 'weft-intercept-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -257,6 +259,17 @@ t.test('a sidecar mesh with iptables interception', { timeout: 240_000 }, async 
     const payload = '\u0001\u0002binary\u007f not http';
     const reply = await text(pods.a, TCP_CLIENT, ['10.77.1.1', '7000', payload]);
     t.equal(reply, `node-tcp|10.77.1.2|${[...payload].reverse().join('')}`);
+  });
+
+  await t.test('dual stack: IPv6 is intercepted on both sides and passed through', async (t) => {
+    // No Service has this address: pod-a's sidecar passes it through to where it was going, and
+    // pod-b1's inbound listener (bound on :: for both families) hands it to the application.
+    const counts = await json<Record<string, number>>(pods.a, FETCHER, [
+      'http://[fd77:2::2]:9080/',
+      '5',
+      '{}',
+    ]);
+    t.same(counts, { v1: 5 });
   });
 
   await t.test('a TCP service: its clusterIP is routed by tcp_proxy to its workload', async (t) => {

@@ -27,11 +27,18 @@ t.test('an intercepting sidecar: INTERCEPTION_MODE=REDIRECT with its ports', asy
   t.same(proxyIdentity('a', { INTERCEPTION_MODE: 'REDIRECT' }).interception, {
     outbound: 15001,
     inbound: 15006,
+    dualStack: false,
   });
   t.same(
     proxyIdentity('a', { INTERCEPTION_MODE: 'REDIRECT', OUTBOUND_PORT: '16001', INBOUND_PORT: '16006' })
       .interception,
-    { outbound: 16001, inbound: 16006 },
+    { outbound: 16001, inbound: 16006, dualStack: false },
+  );
+  t.equal(
+    proxyIdentity('a', { INTERCEPTION_MODE: 'REDIRECT', INSTANCE_IPS: '10.0.0.5,fd00::5' }).interception
+      ?.dualStack,
+    true,
+    'an IPv6 instance address means dual stack',
   );
   t.equal(proxyIdentity('a', {}).interception, undefined);
 });

@@ -29,7 +29,12 @@ export function proxyIdentity(
   const proxyless = metadata.GENERATOR === 'grpc' || userAgent.startsWith('gRPC ');
   const interception =
     metadata.INTERCEPTION_MODE === 'REDIRECT'
-      ? { outbound: port(metadata.OUTBOUND_PORT, 15001), inbound: port(metadata.INBOUND_PORT, 15006) }
+      ? {
+          outbound: port(metadata.OUTBOUND_PORT, 15001),
+          inbound: port(metadata.INBOUND_PORT, 15006),
+          // INSTANCE_IPS lists the pod's addresses (Istio's metadata): an IPv6 one means dual stack.
+          dualStack: (metadata.INSTANCE_IPS ?? '').includes(':'),
+        }
       : undefined;
   return {
     nodeId,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // weft-proxy: the sidecar. `--bootstrap FILE` runs it from a static Envoy v3 Bootstrap.
+import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { AdminServer } from './admin/server.ts';
 import { compileBootstrap } from './compile/runtime.ts';
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
       metadata.INTERCEPTION_MODE = 'REDIRECT';
       metadata.OUTBOUND_PORT = String(portFlag('outbound-port', v['outbound-port']));
       metadata.INBOUND_PORT = String(portFlag('inbound-port', v['inbound-port']));
+      // As Istio's sidecars do: the pod's addresses, so the control plane knows whether the pod has
+      // IPv6 (init redirects IPv6 too then, and the listeners must take it).
+      metadata.INSTANCE_IPS = instanceIps().join(',');
     } else if (v.interception !== 'none') {
       fail(`--interception must be "redirect" or "none", not "${v.interception}"`);
     }
@@ -135,6 +139,13 @@ async function main(): Promise<void> {
   }
   log.info({ listeners: proxy.listenerAddresses(), clusters: [...config.clusters.keys()] }, 'ready');
   onSignals(proxy, admin, drainSeconds);
+}
+
+function instanceIps(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && !a.address.toLowerCase().startsWith('fe80:'))
+    .map((a) => a!.address);
 }
 
 function portFlag(name: string, text: string | undefined): number {

@@ -50,6 +50,17 @@ const WEBSOCKET = [{ upgrade_type: 'websocket' }];
 export interface InterceptionPorts {
   readonly outbound: number;
   readonly inbound: number;
+  readonly dualStack?: boolean;
+}
+
+/** The wildcard address listeners bind: `::` taking IPv4 too when the pod has IPv6 (init redirects
+ * IPv6 to the proxy then), else 0.0.0.0. Listener names stay `0.0.0.0_<port>` either way. */
+function anyAddress(port: number, dualStack: boolean): EnvoyObject {
+  return {
+    socket_address: dualStack
+      ? { address: '::', port_value: port, ipv4_compat: true }
+      : { address: '0.0.0.0', port_value: port },
+  };
 }
 
 function connectionManager(statPrefix: string, source: EnvoyObject, httpFilters: EnvoyObject[]): EnvoyObject {
@@ -72,6 +83,7 @@ function outboundPortListener(
   routeConfig: EnvoyObject | undefined,
   registry: Registry,
   fallback: string,
+  dualStack: boolean,
 ): EnvoyObject {
   const chains: EnvoyObject[] = [];
   for (const service of services) {
@@ -107,7 +119,7 @@ function outboundPortListener(
   chains.push({ name: `0.0.0.0_${port}-tcp`, filters: [tcpProxy(`outbound_0.0.0.0_${port}_tcp`, rest)] });
   return {
     name: `0.0.0.0_${port}`,
-    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    address: anyAddress(port, dualStack),
     bind_to_port: { value: false },
     traffic_direction: 'OUTBOUND',
     listener_filters: [HTTP_INSPECTOR],
@@ -139,7 +151,7 @@ export function inboundPorts(resources: readonly Resource[], proxy: ProxyIdentit
   return [...ports.values()].sort((a, b) => a.port - b.port);
 }
 
-function inboundListener(ports: readonly InboundPort[], listenPort: number): EnvoyObject {
+function inboundListener(ports: readonly InboundPort[], listenPort: number, dualStack: boolean): EnvoyObject {
   const chains: EnvoyObject[] = [];
   for (const { port, http } of ports) {
     const cluster = `inbound|${port}||`;
@@ -172,7 +184,7 @@ function inboundListener(ports: readonly InboundPort[], listenPort: number): Env
   });
   return {
     name: 'virtualInbound',
-    address: { socket_address: { address: '0.0.0.0', port_value: listenPort } },
+    address: anyAddress(listenPort, dualStack),
     traffic_direction: 'INBOUND',
     listener_filters: [ORIGINAL_DST, HTTP_INSPECTOR],
     filter_chains: chains,
@@ -227,6 +239,7 @@ export function catchAllVirtualHost(registry: Registry): EnvoyObject {
 function virtualOutbound(
   registry: Registry,
   port: number,
+  dualStack: boolean,
   byPort: ReadonlyMap<number, readonly ServiceInfo[]>,
 ): EnvoyObject {
   const refuse = registry.outboundTrafficPolicy === 'REGISTRY_ONLY';
@@ -234,7 +247,7 @@ function virtualOutbound(
   const tcpChain = { name: 'virtualOutbound-catchall-tcp', filters: [tcpProxy(fallback, fallback)] };
   const base = {
     name: 'virtualOutbound',
-    address: { socket_address: { address: '0.0.0.0', port_value: port } },
+    address: anyAddress(port, dualStack),
     use_original_dst: { value: true },
     traffic_direction: 'OUTBOUND',
   };
@@ -281,6 +294,7 @@ export function interceptionResources(
 ): InterceptionResources {
   const fallback =
     registry.outboundTrafficPolicy === 'REGISTRY_ONLY' ? BLACKHOLE_CLUSTER : PASSTHROUGH_CLUSTER;
+  const dualStack = ports.dualStack === true;
   const byPort = new Map<number, ServiceInfo[]>();
   for (const service of registry.services) {
     for (const { port } of service.ports) {
@@ -304,11 +318,11 @@ export function interceptionResources(
       };
       routes.push(routeConfig);
     }
-    listeners.push(outboundPortListener(port, services, routeConfig, registry, fallback));
+    listeners.push(outboundPortListener(port, services, routeConfig, registry, fallback, dualStack));
   }
-  listeners.push(virtualOutbound(registry, ports.outbound, byPort));
+  listeners.push(virtualOutbound(registry, ports.outbound, dualStack, byPort));
   const inbound = inboundPorts(resources, proxy, registry);
-  listeners.push(inboundListener(inbound, ports.inbound));
+  listeners.push(inboundListener(inbound, ports.inbound, dualStack));
   const clusters = [
     originalDstCluster(PASSTHROUGH_CLUSTER),
     { name: BLACKHOLE_CLUSTER, type: 'STATIC', connect_timeout: CONNECT_TIMEOUT },

@@ -12,7 +12,12 @@ export interface ProxyIdentity {
   readonly generator?: 'grpc';
   /** Set when iptables redirects the pod's traffic to the proxy (node metadata INTERCEPTION_MODE
    * REDIRECT): it gets Istio's virtual outbound/inbound listeners on these ports. */
-  readonly interception?: { readonly outbound: number; readonly inbound: number };
+  readonly interception?: {
+    readonly outbound: number;
+    readonly inbound: number;
+    /** The pod has IPv6 too: listeners bind `::` with ipv4_compat, so both families are served. */
+    readonly dualStack?: boolean;
+  };
 }
 
 /**

@@ -88,6 +88,8 @@ export interface ListenerTable {
   readonly name: string;
   readonly address: string;
   readonly port: number;
+  /** An IPv6 address bound without socket_address.ipv4_compat takes IPv6 connections only. */
+  readonly ipv6Only: boolean;
   /** bind_to_port: false → no socket; the listener only receives connections handed over. */
   readonly bindToPort: boolean;
   /** use_original_dst: hand connections to the listener of their original destination. */

@@ -50,6 +50,8 @@ export function compileListener(
   const address = String(sa.address ?? '0.0.0.0');
   const port = optionalUint(sa.port_value, joinPath(path, 'address.socket_address.port_value'), 0);
   const bindToPort = bool(l.bind_to_port, joinPath(path, 'bind_to_port'), true);
+  // Envoy: binding `::` takes IPv4 connections too only with ipv4_compat.
+  const ipv6Only = address.includes(':') && sa.ipv4_compat !== true;
   if (!bindToPort && port === 0) {
     throw new ConfigError(
       joinPath(path, 'address.socket_address.port_value'),
@@ -97,6 +99,7 @@ export function compileListener(
     name,
     address,
     port,
+    ipv6Only,
     bindToPort,
     useOriginalDst: bool(l.use_original_dst, joinPath(path, 'use_original_dst'), false),
     trafficDirection,

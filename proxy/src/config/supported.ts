@@ -45,7 +45,7 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'envoy.config.bootstrap.v3.Bootstrap.StaticResources': ['listeners', 'clusters'],
   'envoy.config.bootstrap.v3.Admin': ['address', 'access_log_path'],
   [`${CORE}.Address`]: ['socket_address'],
-  [`${CORE}.SocketAddress`]: ['address', 'port_value', 'protocol'],
+  [`${CORE}.SocketAddress`]: ['address', 'port_value', 'protocol', 'ipv4_compat'],
   // Listeners and the HTTP connection manager
   'envoy.config.listener.v3.Listener': [
     'name',

@@ -84,10 +84,10 @@ export class ProxyListener {
   listen(): Promise<void> {
     const server = this.server;
     if (!server) return Promise.resolve();
-    const { port, address } = this.version.table;
+    const { port, address, ipv6Only } = this.version.table;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, address, () => {
+      server.listen({ port, host: address, ipv6Only }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -100,6 +100,7 @@ export class ProxyListener {
     return (
       current.address === table.address &&
       current.port === table.port &&
+      current.ipv6Only === table.ipv6Only &&
       current.bindToPort === table.bindToPort
     );
   }

@@ -191,6 +191,7 @@ export function renderPrometheus(src: PrometheusSources): string {
         'counter',
       ],
       ['envoy_cluster_upstream_cx_connect_fail', 'Failed upstream connections', s.cxConnectFail, 'counter'],
+      ['envoy_cluster_upstream_cx_active', 'Open upstream connections', connections, 'gauge'],
       ['envoy_cluster_membership_total', 'Endpoints in the cluster', cluster.endpoints.length, 'gauge'],
       [
         'envoy_cluster_membership_healthy',
