@@ -87,6 +87,8 @@ export async function startControlPlane(
     await exited;
   };
   t.teardown(kill);
+  // A test file that dies on an uncaught error skips its teardown: never leave the process behind.
+  process.once('exit', () => child?.kill('SIGKILL'));
   await start();
   return {
     dir,
