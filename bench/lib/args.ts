@@ -20,55 +20,83 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function num(name: string, raw: string | undefined, dflt: number, min: number, max: number, int: boolean) {
+/** A numeric flag's value within [min, max] (an integer when `int`), or the default when absent. */
+export function num(
+  name: string,
+  raw: string | undefined,
+  dflt: number,
+  min: number,
+  max: number,
+  int: boolean,
+): number {
   if (raw === undefined) return dflt;
   const v = Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
+  if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
     throw new UsageError(`--${name} ${raw}: expected ${int ? 'an integer' : 'a number'} in [${min}, ${max}]`);
   }
   return v;
 }
 
-export function parseBenchArgs(argv: string[], targetNames: readonly string[]): BenchArgs | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+/** The flags every load bench shares (`npm run bench`, `bench:intercept`), as parseArgs options. */
+export const LOAD_BENCH_OPTIONS = {
+  duration: { type: 'string' },
+  connections: { type: 'string' },
+  rate: { type: 'string' },
+  only: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses argv with the shared flags plus `extra`; a parse failure is a UsageError. */
+export function parseFlags(
+  argv: readonly string[],
+  extra: Record<string, { type: 'string' }> = {},
+): Record<string, string | boolean | undefined> {
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        duration: { type: 'string' },
-        connections: { type: 'string' },
-        rate: { type: 'string' },
-        only: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    return parseArgs({
+      args: [...argv],
+      options: { ...LOAD_BENCH_OPTIONS, ...extra },
       strict: true,
       allowPositionals: false,
-    }));
+    }).values;
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-  if (values.help) return 'help';
-  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  let only: string[] | undefined;
-  const rawOnly = str('only');
-  if (rawOnly !== undefined) {
-    only = rawOnly
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const unknown = only.filter((n) => !targetNames.includes(n));
-    if (unknown.length > 0 || only.length === 0) {
-      throw new UsageError(
-        `--only ${rawOnly}: unknown target(s) ${unknown.join(', ')}; known: ${targetNames.join(', ')}`,
-      );
-    }
+}
+
+/** `--only a,b`: the named targets, each one of `targetNames`; undefined when the flag is absent. */
+export function parseOnly(raw: string | undefined, targetNames: readonly string[]): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const only = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const unknown = only.filter((n) => !targetNames.includes(n));
+  if (unknown.length > 0 || only.length === 0) {
+    throw new UsageError(
+      `--only ${raw}: unknown target(s) ${unknown.join(', ')}; known: ${targetNames.join(', ')}`,
+    );
   }
+  return only;
+}
+
+/** The shared load flags' values: duration, connections, rate, only, out. */
+export function loadFlags(
+  values: Record<string, string | boolean | undefined>,
+  targetNames: readonly string[],
+) {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   return {
     durationSec: num('duration', str('duration'), 10, 1, 600, false),
     connections: num('connections', str('connections'), 50, 1, 5000, true),
     rate: num('rate', str('rate'), 1000, 1, 200_000, false),
-    only,
+    only: parseOnly(str('only'), targetNames),
     out: str('out'),
   };
+}
+
+export function parseBenchArgs(argv: string[], targetNames: readonly string[]): BenchArgs | 'help' {
+  const values = parseFlags(argv);
+  if (values.help) return 'help';
+  return loadFlags(values, targetNames);
 }

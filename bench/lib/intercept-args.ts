@@ -1,5 +1,5 @@
 // Command-line flags of `npm run bench:intercept`.
-import { parseArgs } from 'node:util';
+import { loadFlags, num, parseFlags } from './args.ts';
 
 export interface InterceptArgs {
   durationSec: number;
@@ -22,68 +22,24 @@ export const INTERCEPT_USAGE = `usage: npm run bench:intercept -- [--duration SE
   --only         comma-separated targets (default all): TARGETS
   --out          JSON results file (default bench/results/intercept-<timestamp>.json)`;
 
-export class InterceptUsageError extends Error {
-  override name = 'InterceptUsageError';
-}
-
-function num(name: string, raw: string | undefined, dflt: number, min: number, max: number, int: boolean) {
-  if (raw === undefined) return dflt;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
-    throw new InterceptUsageError(
-      `--${name} ${raw}: expected ${int ? 'an integer' : 'a number'} in [${min}, ${max}]`,
-    );
-  }
-  return v;
-}
+/** Flag errors are the main bench's UsageError; the alias keeps this bench's own name for callers. */
+export { UsageError as InterceptUsageError } from './args.ts';
 
 export function parseInterceptArgs(
   argv: readonly string[],
   targetNames: readonly string[],
 ): InterceptArgs | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        duration: { type: 'string' },
-        connections: { type: 'string' },
-        rate: { type: 'string' },
-        rounds: { type: 'string' },
-        fresh: { type: 'string' },
-        only: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new InterceptUsageError(err instanceof Error ? err.message : String(err));
-  }
+  const values = parseFlags(argv, { rounds: { type: 'string' }, fresh: { type: 'string' } });
   if (values.help) return 'help';
   const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
-  let only: string[] | undefined;
-  const rawOnly = str('only');
-  if (rawOnly !== undefined) {
-    only = rawOnly
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const unknown = only.filter((n) => !targetNames.includes(n));
-    if (unknown.length > 0 || only.length === 0) {
-      throw new InterceptUsageError(
-        `--only ${rawOnly}: unknown target(s) ${unknown.join(', ')}; known: ${targetNames.join(', ')}`,
-      );
-    }
-  }
+  const shared = loadFlags(values, targetNames);
   return {
-    durationSec: num('duration', str('duration'), 10, 1, 600, false),
-    connections: num('connections', str('connections'), 50, 1, 5000, true),
-    rate: num('rate', str('rate'), 1000, 1, 200_000, false),
+    durationSec: shared.durationSec,
+    connections: shared.connections,
+    rate: shared.rate,
     rounds: num('rounds', str('rounds'), 1, 1, 50, true),
     fresh: num('fresh', str('fresh'), 500, 0, 100_000, true),
-    only,
-    out: str('out'),
+    only: shared.only,
+    out: shared.out,
   };
 }
