@@ -296,6 +296,16 @@ function missingPrivileges(): string | undefined {
     const probe = spawnSync(tool, args, { stdio: 'ignore' });
     if (probe.error || probe.status !== 0) return `${tool} is not installed`;
   }
+  // The sidecar runs as uid 1337 and loads this checkout's code: a checkout inside a private folder
+  // (`mktemp -d` makes mode 700) cannot be run that way.
+  const readable = spawnSync(
+    'setpriv',
+    ['--reuid=1337', '--regid=1337', '--clear-groups', 'test', '-r', `${REPO_ROOT}package.json`],
+    { stdio: 'ignore' },
+  );
+  if (readable.status !== 0) {
+    return `uid 1337 (the sidecar's) cannot read ${REPO_ROOT}: make its folders world-readable (chmod o+rx) or clone elsewhere`;
+  }
   // Root in a container may still lack CAP_SYS_ADMIN / CAP_NET_ADMIN: try the real thing once.
   const probe = `${NAMESPACE_PREFIX}probe`;
   const added = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
