@@ -2,7 +2,7 @@
 // panic mode, then lb_policy), and the state that outlives versions (stats, breakers, outlier
 // detection).
 import type { ClusterTable } from '../compile/types.ts';
-import type { Admission } from './admission.ts';
+import type { Admission } from './breaker/index.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthChecker } from './health/index.ts';
 import { type PickContext, PriorityBalancer, type PriorityLoad } from './lb/index.ts';

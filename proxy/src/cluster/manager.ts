@@ -4,8 +4,7 @@
 // gracefully (in-flight requests finish first).
 import type { ClusterTable, EndpointTable } from '../compile/types.ts';
 import { log } from '../log.ts';
-import { Admission } from './admission.ts';
-import { ClusterBreakers } from './breaker/index.ts';
+import { Admission, ClusterBreakers } from './breaker/index.ts';
 import { Cluster, type ClusterState, newClusterStats } from './cluster.ts';
 import { DnsClusters } from './dns-clusters.ts';
 import { Endpoint, poolKey } from './endpoint.ts';

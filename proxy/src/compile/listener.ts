@@ -1,16 +1,14 @@
 // envoy.config.listener.v3.Listener → ListenerTable: address and binding, listener filters, the
 // filter chains (each an http_connection_manager or a tcp_proxy) and Envoy's filter chain match.
 import { ConfigError, joinPath } from '../config/errors.ts';
-import { CORS_FILTER_TYPE_URL } from '../http/cors/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
-import { compileFault } from './fault.ts';
 import { bool, enumName, type Obj, objList, optionalObj } from './fields.ts';
 import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
 import { FilterChainSelector } from './filter-chain-match.ts';
+import { compileHttpFilters } from './http-filters.ts';
 import { compileListenerFilters } from './listener-filters.ts';
 import { compileRouteConfiguration } from './routes.ts';
 import type {
-  FaultTable,
   FilterChainTable,
   HttpConnectionManagerTable,
   ListenerTable,
@@ -19,9 +17,6 @@ import type {
 } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
-const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
-const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
-const BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer';
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 /** Envoy's listener_filters_timeout default. */
@@ -157,37 +152,7 @@ function compileHcm(
   } else {
     throw new ConfigError(path, 'an inline route_config or rds is required');
   }
-  let fault: FaultTable | undefined;
-  let faultFilterPresent = false;
-  let corsFilterPresent = false;
-  let maxRequestBytes: number | undefined;
-  const filters = objList(h.http_filters);
-  filters.forEach((f, i) => {
-    const fPath = joinPath(joinPath(path, 'http_filters'), i);
-    const typed = optionalObj(f.typed_config);
-    const type = typed['@type'];
-    const isLast = i === filters.length - 1;
-    if (type === ROUTER_TYPE || f.name === 'envoy.filters.http.router') {
-      if (!isLast) throw new ConfigError(fPath, 'the router filter must be the last http filter');
-    } else if (type === FAULT_TYPE) {
-      faultFilterPresent = true;
-      fault = compileFault(typed, joinPath(fPath, 'typed_config'));
-    } else if (type === CORS_FILTER_TYPE_URL) {
-      corsFilterPresent = true; // its policies are per route (http/cors)
-    } else if (type === BUFFER_TYPE) {
-      maxRequestBytes = optionalUint(
-        typed.max_request_bytes,
-        joinPath(fPath, 'typed_config.max_request_bytes'),
-        0,
-      );
-    } else {
-      throw new ConfigError(fPath, `http filter ${String(type ?? f.name)} is not supported`, 'unsupported');
-    }
-    if (isLast && type !== ROUTER_TYPE)
-      throw new ConfigError(fPath, 'the last http filter must be envoy.filters.http.router');
-  });
-  if (filters.length === 0)
-    throw new ConfigError(joinPath(path, 'http_filters'), 'envoy.filters.http.router is required');
+  const httpFilters = compileHttpFilters(h.http_filters, path);
   const accessLogs = compileAccessLogs(h.access_log, joinPath(path, 'access_log'));
   const upgrades = new Set<string>();
   for (const u of objList(h.upgrade_configs)) {
@@ -200,10 +165,7 @@ function compileHcm(
   const table: HttpConnectionManagerTable = {
     statPrefix: String(h.stat_prefix ?? ''),
     routes,
-    fault,
-    faultFilterPresent,
-    corsFilterPresent,
-    maxRequestBytes,
+    httpFilters,
     maxRequestHeadersKb: optionalUint(h.max_request_headers_kb, joinPath(path, 'max_request_headers_kb'), 60),
     streamIdleTimeoutMs: optionalDurationMs(
       h.stream_idle_timeout,

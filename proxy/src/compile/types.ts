@@ -276,16 +276,25 @@ export interface AccessLogTable {
   readonly path: string;
 }
 
+/** One configured HTTP filter: its kind and its compiled, shared config. */
+export type HttpFilterTable =
+  | { readonly kind: 'cors'; readonly name: string }
+  | { readonly kind: 'fault'; readonly name: string; readonly fault: FaultTable }
+  /** envoy.filters.http.buffer: max_request_bytes → 413 above it. */
+  | { readonly kind: 'buffer'; readonly name: string; readonly maxRequestBytes: number }
+  /** envoy.filters.http.header_mutation: each list applied in order. */
+  | {
+      readonly kind: 'header_mutation';
+      readonly name: string;
+      readonly request: readonly HeaderMutation[];
+      readonly response: readonly HeaderMutation[];
+    };
+
 export interface HttpConnectionManagerTable {
   readonly statPrefix: string;
   readonly routes: RouteTable;
-  /** Listener-level fault filter config; undefined when no fault filter is configured. */
-  readonly fault?: FaultTable;
-  readonly faultFilterPresent: boolean;
-  /** envoy.filters.http.cors is in http_filters: routes' CORS policies apply. */
-  readonly corsFilterPresent?: boolean;
-  /** envoy.filters.http.buffer max_request_bytes → 413 above it; undefined when absent. */
-  readonly maxRequestBytes?: number;
+  /** http_filters before the router, in config order (the router is always the terminal filter). */
+  readonly httpFilters: readonly HttpFilterTable[];
   readonly maxRequestHeadersKb: number;
   readonly streamIdleTimeoutMs: number;
   /** common_http_protocol_options.idle_timeout: downstream connection idle timeout (Envoy default 1 h). */

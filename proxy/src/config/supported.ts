@@ -31,6 +31,7 @@ const STDOUT_ACCESS_LOG = 'envoy.extensions.access_loggers.stream.v3.StdoutAcces
 const PREVIOUS_HOSTS = 'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 const UPSTREAM_HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 const CORS = 'envoy.extensions.filters.http.cors.v3.Cors';
+const HEADER_MUTATION_FILTER = 'envoy.extensions.filters.http.header_mutation.v3.HeaderMutation';
 const CORS_POLICY = 'envoy.extensions.filters.http.cors.v3.CorsPolicy';
 const LISTENER = 'envoy.config.listener.v3';
 const TCP_PROXY = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -113,6 +114,9 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'envoy.extensions.filters.http.fault.v3.FaultAbort.HeaderAbort': [],
   'envoy.type.v3.FractionalPercent': ['numerator', 'denominator'],
   [BUFFER]: ['max_request_bytes'],
+  [HEADER_MUTATION_FILTER]: ['mutations'],
+  'envoy.extensions.filters.http.header_mutation.v3.Mutations': ['request_mutations', 'response_mutations'],
+  'envoy.config.common.mutation_rules.v3.HeaderMutation': ['remove', 'append'],
   [CORS]: [],
   [CORS_POLICY]: [
     ...['allow_origin_string_match', 'allow_methods', 'allow_headers', 'expose_headers', 'max_age'],
@@ -313,6 +317,7 @@ const TYPE_OF_EXTENSION_NAME: Readonly<Record<string, string>> = {
   'envoy.filters.http.router': ROUTER,
   'envoy.filters.http.buffer': BUFFER,
   'envoy.filters.http.cors': CORS,
+  'envoy.filters.http.header_mutation': HEADER_MUTATION_FILTER,
   'envoy.access_loggers.file': FILE_ACCESS_LOG,
   'envoy.access_loggers.stdout': STDOUT_ACCESS_LOG,
   'envoy.retry_host_predicates.previous_hosts': PREVIOUS_HOSTS,

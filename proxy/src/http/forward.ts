@@ -1,23 +1,28 @@
 // The router's upstream half: send the request to a cluster endpoint, retrying under the route's
-// policy, bounded by the route timeout, and relay the response. Every way this can fail ends in a
-// response flag (UF, UC, UT, URX, UH, NC) so the access log explains it.
+// policy (RetryState decides), bounded by the route timeout, and relay the response. Every way this
+// can fail ends in a response flag (UF, UC, UT, URX, UH, UO) so the access log explains it.
+//
+// Lifetimes: each attempt is an UpstreamCall that holds the cluster's breaker permit and the
+// active-request gauges, and gives all of them back in one idempotent `end()`, whichever path
+// (response end, reset, per-try or route timeout, downstream cancel, discard for a retry) gets
+// there first. The forwarder itself ends in `finish()`, which clears its timers and the retry state.
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { Admitted } from '../cluster/admission.ts';
+import { type Overflow, type PendingAdmission, Permit } from '../cluster/breaker/index.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { observeRqTime } from '../cluster/cluster.ts';
 import type { Endpoint } from '../cluster/endpoint.ts';
 import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
 import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
 import { originalDestinationOf } from '../listeners/connection-info.ts';
-import { classify, FAILURE_BODIES, FAILURE_FLAGS } from './attempt-failure.ts';
+import type { Timer } from '../time/index.ts';
 import type { Headers } from './downstream.ts';
 import { stripResponseHopByHop } from './downstream.ts';
 import { peerOf } from './peer.ts';
 import { ReplayableBody } from './replay-body.ts';
 import { RF } from './response-flags.ts';
-import { type AttemptFailure, backoffMs, retriableFailure, retriableResponse } from './retry.ts';
+import { type AttemptFailure, classify, FAILURE_BODIES, FAILURE_FLAGS, RetryState } from './retry/index.ts';
 import type { Stream } from './stream.ts';
 import { UpstreamAttempt } from './upstream-attempt.ts';
 
@@ -25,29 +30,24 @@ export interface ForwardTarget {
   readonly cluster: Cluster;
   readonly path: string;
   readonly headers: Headers;
-  /** Response header mutations, most specific first (weighted cluster, route, virtual host, route config). */
+  /** Response header mutations, most specific first (weighted cluster, route, virtual host, route config, filters). */
   readonly responseMutations: readonly HeaderMutation[];
 }
 
-interface AttemptSuccess {
-  readonly ok: true;
-  readonly upstream: UpstreamAttempt;
-  readonly endpoint: Endpoint;
-  readonly startedAt: number;
-  /** Still running: the per-try timeout covers the whole attempt, body included. */
-  readonly perTryTimer: NodeJS.Timeout | undefined;
-}
-
-type AttemptOutcome =
-  | AttemptSuccess
-  | {
-      readonly ok: false;
-      readonly failure: AttemptFailure | 'timeout' | 'aborted';
-      readonly endpoint: Endpoint;
-    };
-
 const OVERLOADED = { 'x-envoy-overloaded': 'true' };
+const OVERFLOW_REPLY = {
+  status: 503,
+  body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
+  headers: OVERLOADED,
+};
+const NO_HEALTHY_UPSTREAM = { status: 503, body: 'no healthy upstream' };
+const TIMEOUT_REPLY = { status: 504, body: 'upstream request timeout' };
 const NO_PEER = {};
+
+// Abort reasons, compared by identity to tell why an attempt ended.
+const ROUTE_TIMEOUT = new Error('upstream request timeout');
+const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
+const DOWNSTREAM_CLOSED = new Error('downstream closed');
 
 function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
   const existing = headers['set-cookie'];
@@ -57,47 +57,68 @@ function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
       : [...(Array.isArray(existing) ? existing : [existing]), ...cookies];
 }
 
-// Abort reasons, compared by identity to tell why an attempt ended.
-const ROUTE_TIMEOUT = new Error('upstream request timeout');
-const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
-const DOWNSTREAM_CLOSED = new Error('downstream closed');
+/** One upstream attempt and everything it holds; `end()` gives it all back, once. */
+class UpstreamCall {
+  readonly upstream = new UpstreamAttempt();
+  readonly startedAt: number;
+  perTryTimer: Timer | undefined;
+  perTryTimedOut = false;
+  private ended = false;
 
-/** Parsed once per request only when the header is present. */
-function requestRetriableCodes(headers: Headers): ReadonlySet<number> | undefined {
-  const raw = headers['x-envoy-retriable-status-codes'];
-  if (typeof raw !== 'string') return undefined;
-  return new Set(raw.split(',').map((s) => Number(s.trim())));
+  constructor(
+    private readonly forwarder: Forwarder,
+    readonly endpoint: Endpoint,
+    private readonly permit: Permit,
+  ) {
+    this.startedAt = forwarder.s.clock.now();
+    const clusterStats = forwarder.target.cluster.stats;
+    clusterStats.rqTotal++;
+    clusterStats.rqActive++;
+    endpoint.stats.rqTotal++;
+    endpoint.stats.rqActive++;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.forwarder.s.clock.clearTimeout(this.perTryTimer);
+    this.permit.release();
+    this.forwarder.target.cluster.stats.rqActive--;
+    this.endpoint.stats.rqActive--;
+    this.forwarder.retry?.attemptEnded();
+  }
 }
 
 export class Forwarder {
-  private readonly policy;
-  private readonly maxRetries: number;
+  readonly retry: RetryState<Endpoint> | undefined;
   private readonly body: ReplayableBody | undefined;
   private readonly directBody: Readable | undefined;
-  private tried: Set<Endpoint> | undefined;
-  private current: UpstreamAttempt | undefined;
+  private current: UpstreamCall | undefined;
   private timedOut = false;
-  private timeoutTimer: NodeJS.Timeout | undefined;
-  private waitCancel: (() => void) | undefined;
+  private timeoutTimer: Timer | undefined;
+  private waiting: PendingAdmission | undefined;
   private readonly pickContext: PickContext<Endpoint>;
   /** Set-Cookie values a hash policy generated (cookie with ttl), for the response. */
   private cookies: CookieSink | undefined;
-  /** A unit of the retries breaker, held from the decision to retry until that attempt ends. */
-  private retryHeld = false;
   private firstReader: Readable | undefined;
+  private finished = false;
+  /** The response is being relayed: the request ends with its body, not with run(). */
+  private relaying = false;
 
   constructor(
-    private readonly s: Stream,
+    readonly s: Stream,
     route: RouteEntry,
     private readonly action: ForwardAction,
-    private readonly target: ForwardTarget,
+    readonly target: ForwardTarget,
     /** The request body as it arrives (the downstream request, or what a buffering filter kept). */
     bodySource: Readable | undefined,
   ) {
-    this.policy = action.retry;
-    this.maxRetries = action.retry?.numRetries ?? 0;
+    const policy = action.retry;
+    if (policy && policy.numRetries > 0) {
+      this.retry = new RetryState(policy, target.cluster.admission, s.clock, s.random, target.headers);
+    }
     if (bodySource) {
-      if (this.maxRetries > 0 || action.mirrors.length > 0) {
+      if (this.retry || action.mirrors.length > 0) {
         this.body = new ReplayableBody(bodySource, route.bufferLimitBytes);
         // the first attempt reads before any mirror, so a body past the cap still reaches it whole
         this.firstReader = this.body.reader();
@@ -106,18 +127,17 @@ export class Forwarder {
       }
       bodySource.once('end', () => this.startTimeout());
     } else this.startTimeout();
-    if (this.policy?.avoidPreviousHosts) this.tried = new Set();
     const hashPolicy = action.hashPolicy;
     if (hashPolicy) this.cookies = {};
     this.pickContext = {
       hash: hashPolicy ? hashPolicy.hash(s.info, peerOf(s.req, s.http2) ?? NO_PEER, this.cookies) : undefined,
-      avoid: this.tried,
-      hostSelectionRetries: this.policy?.hostSelectionRetryMaxAttempts,
+      avoid: this.retry?.tried,
+      hostSelectionRetries: policy?.hostSelectionRetryMaxAttempts,
       // for ORIGINAL_DST clusters
       originalDestination: originalDestinationOf(peerOf(s.req, s.http2)),
       request: s.info,
     };
-    s.onAbort = (reason) => this.abort(reason);
+    s.onAbort = () => this.abort(DOWNSTREAM_CLOSED);
   }
 
   /** The request body for a mirror, or null when it cannot be replayed. */
@@ -128,163 +148,150 @@ export class Forwarder {
 
   private startTimeout(): void {
     const ms = this.action.timeoutMs;
-    if (ms > 0 && !this.timeoutTimer) {
-      this.timeoutTimer = setTimeout(() => {
-        this.timedOut = true;
-        this.cancelWait();
-        this.current?.abort(ROUTE_TIMEOUT);
-      }, ms);
+    if (ms > 0 && !this.timeoutTimer && !this.finished) {
+      this.timeoutTimer = this.s.clock.setTimeout(() => this.onRouteTimeout(), ms);
     }
   }
 
-  private abort(_reason: 'downstream' | 'idle'): void {
-    this.cancelWait();
-    this.current?.abort(DOWNSTREAM_CLOSED);
+  private onRouteTimeout(): void {
+    this.timeoutTimer = undefined;
+    this.timedOut = true;
+    this.abort(ROUTE_TIMEOUT);
   }
 
-  private cancelWait(): void {
-    const cancel = this.waitCancel;
-    this.waitCancel = undefined;
-    cancel?.();
+  /** Stops whatever the request waits on: the queue for a connection, the back-off, the attempt. */
+  private abort(reason: Error): void {
+    this.waiting?.cancel();
+    this.retry?.cancel();
+    this.current?.upstream.abort(reason);
   }
 
-  private clearTimers(): void {
-    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+  /** The request is over for the router: nothing stays armed or held. Idempotent. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.s.clock.clearTimeout(this.timeoutTimer);
+    this.timeoutTimer = undefined;
+    this.retry?.close();
   }
 
   async run(): Promise<void> {
-    const { s, target } = this;
-    const cluster = target.cluster;
-    const codes = this.policy && requestRetriableCodes(target.headers);
-    for (let retry = 0; ; retry++) {
-      const endpoint = cluster.pick(this.pickContext);
-      if (!endpoint) {
-        this.endRetryHold();
-        this.clearTimers();
-        return s.reply({ status: 503, body: 'no healthy upstream' }, RF.NO_HEALTHY_UPSTREAM);
+    try {
+      await this.attemptLoop();
+    } finally {
+      // A relayed response ends with its body (relay's `done`). Any other way out of the loop —
+      // a local reply, a timeout, the downstream gone, an exception — ends the request now, and
+      // with it the attempt it may still hold.
+      if (!this.relaying) {
+        this.current?.end();
+        this.finish();
       }
-      this.tried?.add(endpoint);
-      const admitted = await this.admit();
-      if (admitted !== 'admitted') {
-        this.endRetryHold();
-        if (admitted === 'cancelled') return this.timedOut ? this.timeoutReply() : this.clearTimers();
-        this.clearTimers();
-        return s.reply(
-          {
-            status: 503,
-            body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow',
-            headers: OVERLOADED,
-          },
-          RF.UPSTREAM_OVERFLOW,
-        );
-      }
-      const body = this.body ? (this.firstReader ?? this.body.reader()) : this.directBody;
-      this.firstReader = undefined;
-      const outcome = await this.attempt(endpoint, body);
-      this.endRetryHold();
-      if (s.downstreamClosed) {
-        if (outcome.ok) this.release(outcome);
-        return this.clearTimers();
-      }
-      const canRetry = retry < this.maxRetries && (!this.body || this.body.replayable) && !this.timedOut;
-      if (outcome.ok) {
-        const { upstream } = outcome;
-        const retriable =
-          this.policy !== undefined &&
-          retriableResponse(this.policy, upstream.status, upstream.headers, codes);
-        if (retriable && canRetry && this.holdRetry()) {
-          this.release(outcome);
-          if (!(await this.backoff(retry + 1))) return this.timeoutReply();
-          continue;
-        }
-        if (retriable && this.policy) {
-          cluster.stats.rqRetryLimitExceeded++;
-          s.flags |= RF.UPSTREAM_RETRY_LIMIT_EXCEEDED;
-        } else if (retry > 0) cluster.stats.rqRetrySuccess++;
-        return this.relay(outcome);
-      }
-      if (outcome.failure === 'timeout') return this.timeoutReply();
-      if (outcome.failure === 'aborted') return this.clearTimers();
-      const failure = outcome.failure;
-      if (this.policy && retriableFailure(this.policy, failure)) {
-        if (canRetry && this.holdRetry()) {
-          if (!(await this.backoff(retry + 1))) return this.timeoutReply();
-          continue;
-        }
-        cluster.stats.rqRetryLimitExceeded++;
-        if (this.maxRetries > 0) s.flags |= RF.UPSTREAM_RETRY_LIMIT_EXCEEDED;
-      }
-      this.clearTimers();
-      const status = failure === 'per-try-timeout' ? 504 : 503;
-      return s.reply({ status, body: FAILURE_BODIES[failure] }, FAILURE_FLAGS[failure]);
     }
   }
 
-  /** Waits for the cluster's circuit breakers to let one more attempt through. */
-  private admit(): Promise<Admitted> | Admitted {
-    return this.target.cluster.admission.acquire((cancel) => {
-      this.waitCancel = cancel;
-    });
+  private async attemptLoop(): Promise<void> {
+    const { s, target } = this;
+    const cluster = target.cluster;
+    for (;;) {
+      const endpoint = cluster.pick(this.pickContext);
+      if (!endpoint) return s.reply(NO_HEALTHY_UPSTREAM, RF.NO_HEALTHY_UPSTREAM);
+      this.retry?.attemptStarted(endpoint);
+      const permit = await this.admit();
+      if (permit === undefined) return this.timedOut ? this.timeoutReply() : undefined;
+      if (typeof permit === 'string') return s.reply(OVERFLOW_REPLY, RF.UPSTREAM_OVERFLOW);
+      if (s.downstreamClosed) return permit.release();
+      const body = this.body ? (this.firstReader ?? this.body.reader()) : this.directBody;
+      this.firstReader = undefined;
+      const call = new UpstreamCall(this, endpoint, permit);
+      const failure = await this.attempt(call, body);
+      if (failure !== undefined) call.end();
+      if (s.downstreamClosed || failure === 'aborted') return call.end();
+      if (failure === 'timeout') return this.timeoutReply();
+      const canRetry = (!this.body || this.body.replayable) && !this.timedOut;
+      if (failure === undefined) {
+        const { upstream } = call;
+        const decision = this.retry?.onResponse(upstream.status, upstream.headers, canRetry) ?? 'final';
+        if (decision === 'retry') {
+          call.upstream.discard();
+          call.end();
+          if (!(await this.backoff())) return this.afterBackoffCut();
+          continue;
+        }
+        this.countRetryOutcome(decision);
+        return this.relay(call);
+      }
+      const decision = this.retry?.onFailure(failure, canRetry) ?? 'final';
+      if (decision === 'retry') {
+        if (!(await this.backoff())) return this.afterBackoffCut();
+        continue;
+      }
+      this.countRetryOutcome(decision);
+      return s.reply(
+        { status: failure === 'per-try-timeout' ? 504 : 503, body: FAILURE_BODIES[failure] },
+        FAILURE_FLAGS[failure],
+      );
+    }
   }
 
-  /** Takes a unit of the retries breaker; false (and counted) when max_retries is reached. */
-  private holdRetry(): boolean {
-    if (this.target.cluster.admission.limits.tryAcquire('retries') !== undefined) return false;
-    this.retryHeld = true;
-    return true;
+  /** Counts how the retry policy ended a request that is not retried again. */
+  private countRetryOutcome(decision: 'final' | 'limit-exceeded' | 'overflow'): void {
+    const stats = this.target.cluster.stats;
+    if (decision === 'limit-exceeded') {
+      stats.rqRetryLimitExceeded++;
+      this.s.flags |= RF.UPSTREAM_RETRY_LIMIT_EXCEEDED;
+    } else if (decision === 'overflow') {
+      this.s.flags |= RF.UPSTREAM_OVERFLOW;
+    } else if ((this.retry?.retries ?? 0) > 0) stats.rqRetrySuccess++;
   }
 
-  private endRetryHold(): void {
-    if (!this.retryHeld) return;
-    this.retryHeld = false;
-    this.target.cluster.admission.limits.release('retries');
+  /** Waits for the cluster's circuit breaker: a permit, an overflow, or undefined when cancelled. */
+  private async admit(): Promise<Permit | Overflow | undefined> {
+    const admitted = this.target.cluster.admission.acquire();
+    if (typeof admitted === 'string' || admitted instanceof Permit) return admitted;
+    this.waiting = admitted;
+    const permit = await admitted.permit;
+    this.waiting = undefined;
+    if (permit && (this.s.downstreamClosed || this.timedOut)) {
+      permit.release();
+      return undefined;
+    }
+    return permit;
+  }
+
+  private async backoff(): Promise<boolean> {
+    this.target.cluster.stats.rqRetry++;
+    return (await this.retry!.backoff()) && !this.timedOut && !this.s.downstreamClosed;
+  }
+
+  /** The back-off was cut short: by the route timeout (504) or by the downstream leaving. */
+  private afterBackoffCut(): void {
+    if (this.timedOut) this.timeoutReply();
   }
 
   private timeoutReply(): void {
-    this.clearTimers();
     this.target.cluster.stats.rqTimeout++;
-    this.s.reply({ status: 504, body: 'upstream request timeout' }, RF.UPSTREAM_REQUEST_TIMEOUT);
+    this.s.reply(TIMEOUT_REPLY, RF.UPSTREAM_REQUEST_TIMEOUT);
   }
 
-  /** Waits the back-off; false when the route timeout fired meanwhile. */
-  private backoff(retryNumber: number): Promise<boolean> {
-    this.target.cluster.stats.rqRetry++;
-    const ms = backoffMs(this.policy!, retryNumber);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waitCancel = undefined;
-        resolve(!this.timedOut);
-      }, ms);
-      this.waitCancel = () => {
-        clearTimeout(timer);
-        resolve(false);
-      };
-    });
-  }
-
-  private async attempt(endpoint: Endpoint, body: Readable | undefined): Promise<AttemptOutcome> {
+  /** Runs one attempt up to its response headers; a failure before them is classified. */
+  private async attempt(
+    call: UpstreamCall,
+    body: Readable | undefined,
+  ): Promise<AttemptFailure | 'timeout' | 'aborted' | undefined> {
     const { s, target } = this;
-    const upstream = new UpstreamAttempt();
-    this.current = upstream;
+    const { upstream, endpoint } = call;
+    this.current = call;
     s.attempts++;
     s.upstreamHost = endpoint.id;
-    const clusterStats = target.cluster.stats;
-    clusterStats.rqTotal++;
-    clusterStats.rqActive++;
-    endpoint.stats.rqTotal++;
-    endpoint.stats.rqActive++;
-    let perTryTimedOut = false;
-    const perTry = this.policy?.perTryTimeoutMs ?? 0;
-    const perTryTimer =
-      perTry > 0
-        ? setTimeout(() => {
-            perTryTimedOut = true;
-            upstream.abort(PER_TRY_TIMEOUT);
-          }, perTry)
-        : undefined;
+    const perTry = this.retry?.policy.perTryTimeoutMs ?? this.action.retry?.perTryTimeoutMs ?? 0;
+    if (perTry > 0) {
+      call.perTryTimer = s.clock.setTimeout(() => {
+        call.perTryTimedOut = true;
+        upstream.abort(PER_TRY_TIMEOUT);
+      }, perTry);
+    }
     if (s.attempts > 1) target.headers['x-envoy-attempt-count'] = String(s.attempts);
     if (this.action.autoHostRewrite) target.headers.host = endpoint.table.hostname ?? endpoint.id;
-    const startedAt = performance.now();
     endpoint.pool.dispatch(
       {
         method: s.info.method as Dispatcher.HttpMethod,
@@ -299,45 +306,32 @@ export class Forwarder {
     const cluster = target.cluster;
     if (start.ok) {
       cluster.report(endpoint, upstream.status);
-      return { ok: true, upstream, endpoint, startedAt, perTryTimer };
+      return undefined;
     }
-    if (perTryTimer) clearTimeout(perTryTimer);
-    cluster.admission.release();
-    clusterStats.rqActive--;
-    endpoint.stats.rqActive--;
     endpoint.stats.rqError++;
-    if (s.downstreamClosed) return { ok: false, failure: 'aborted', endpoint };
+    if (s.downstreamClosed) return 'aborted';
     if (this.timedOut) {
       cluster.report(endpoint, 'timeout');
-      return { ok: false, failure: 'timeout', endpoint };
+      return 'timeout';
     }
-    if (perTryTimedOut) {
+    if (call.perTryTimedOut) {
       cluster.report(endpoint, 'per-try-timeout');
-      clusterStats.rqPerTryTimeout++;
+      cluster.stats.rqPerTryTimeout++;
       endpoint.stats.rqTimeout++;
-      return { ok: false, failure: 'per-try-timeout', endpoint };
+      return 'per-try-timeout';
     }
     const failure = classify(start.error);
     cluster.report(endpoint, failure);
     if (failure === 'connect-failure') {
-      clusterStats.cxConnectFail++;
+      cluster.stats.cxConnectFail++;
       endpoint.stats.cxConnectFail++;
     }
-    return { ok: false, failure, endpoint };
+    return failure;
   }
 
-  /** Gives up on an attempt whose response will not be relayed. */
-  private release(outcome: AttemptSuccess): void {
-    if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
-    outcome.upstream.discard();
-    this.target.cluster.admission.release();
-    this.target.cluster.stats.rqActive--;
-    outcome.endpoint.stats.rqActive--;
-  }
-
-  private relay(outcome: AttemptSuccess): void {
+  private relay(call: UpstreamCall): void {
     const { s, target } = this;
-    const { upstream, endpoint, startedAt } = outcome;
+    const { upstream, endpoint, startedAt } = call;
     // Both codecs' responses share this surface; node's types just do not say so.
     const res = s.res as ServerResponse;
     const status = upstream.status;
@@ -350,20 +344,18 @@ export class Forwarder {
     const headers = upstream.headers;
     stripResponseHopByHop(headers);
     for (const m of target.responseMutations) s.mutate(m, headers, headers, endpoint.id);
-    headers['x-envoy-upstream-service-time'] = String(Math.round(performance.now() - startedAt));
+    const filterMutations = s.filterResponseMutations;
+    if (filterMutations) for (const m of filterMutations) s.mutate(m, headers, headers, endpoint.id);
+    headers['x-envoy-upstream-service-time'] = String(Math.round(s.clock.now() - startedAt));
     const cookies = this.cookies?.setCookies;
     if (cookies) appendSetCookies(headers, cookies);
     s.status = status;
-    let finished = false;
+    this.relaying = true;
     const done = () => {
-      if (finished) return;
-      finished = true;
-      if (outcome.perTryTimer) clearTimeout(outcome.perTryTimer);
-      target.cluster.admission.release();
-      clusterStats.rqActive--;
-      endpoint.stats.rqActive--;
-      observeRqTime(clusterStats, performance.now() - startedAt);
-      this.clearTimers();
+      if (this.finished) return;
+      observeRqTime(clusterStats, s.clock.now() - startedAt);
+      call.end();
+      this.finish();
     };
     if (s.downstreamClosed) {
       upstream.discard();

@@ -4,8 +4,9 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { applyHeaderMutation } from '../compile/headers.ts';
+import { selectRoute } from '../compile/routes.ts';
 import { originalDestinationOf } from '../listeners/connection-info.ts';
-import type { ConnectionManager } from './connection-manager.ts';
+import { type ConnectionManager, pickWeighted } from './connection-manager.ts';
 
 function refuse(socket: net.Socket, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -36,11 +37,11 @@ export function handleUpgrade(
     },
   };
   const vhost = table.routes.findVirtualHost(authority);
-  const route = vhost?.routes.find((r) => r.match.matches(view));
+  const route = vhost && selectRoute(vhost, view);
   if (!vhost || !route) return refuse(socket, '404 Not Found');
   if (route.action.kind !== 'forward') return refuse(socket, '403 Forbidden');
   const action = route.action;
-  const clusterName = action.cluster ?? action.weighted?.clusters[0]?.name;
+  const clusterName = action.weighted ? pickWeighted(action.weighted, manager.random).name : action.cluster;
   const pickContext = { originalDestination: originalDestinationOf(socket), request: view };
   const endpoint = clusterName ? manager.clusterFor(clusterName)?.pick(pickContext) : undefined;
   if (!endpoint) return refuse(socket, '503 Service Unavailable');

@@ -135,6 +135,16 @@ export function renderPrometheus(src: PrometheusSources): string {
       'Faults skipped because max_active_faults was reached',
     );
     out.sample('envoy_http_fault_faults_overflow', base, s.faultsOverflow);
+    out.metric(
+      'envoy_http_downstream_rq_timeout',
+      'counter',
+      'Requests not received whole within request_timeout',
+    );
+    out.sample('envoy_http_downstream_rq_timeout', base, s.rqTimeout);
+    out.metric('envoy_http_downstream_rq_idle_timeout', 'counter', 'Streams closed by stream_idle_timeout');
+    out.sample('envoy_http_downstream_rq_idle_timeout', base, s.rqIdleTimeout);
+    out.metric('weft_http_downstream_rq_internal_error', 'counter', 'Streams ended by an unexpected error');
+    out.sample('weft_http_downstream_rq_internal_error', base, s.rqInternalError);
     out.metric('envoy_http_cors_origin_valid', 'counter', 'CORS requests whose origin the policy allows');
     out.sample('envoy_http_cors_origin_valid', base, s.corsOriginValid);
     out.metric(

@@ -21,6 +21,12 @@ export interface HttpStats {
   /** CORS filter: requests whose Origin the route's policy allowed / did not allow. */
   corsOriginValid: number;
   corsOriginInvalid: number;
+  /** downstream_rq_timeout: the whole request did not arrive within request_timeout. */
+  rqTimeout: number;
+  /** downstream_rq_idle_timeout: a stream idle past stream_idle_timeout (or a route's idle_timeout). */
+  rqIdleTimeout: number;
+  /** Not an Envoy stat: unexpected errors caught in one stream (a bug; the stream ended, the process did not). */
+  rqInternalError: number;
   readonly flags: Map<string, number>;
 }
 
@@ -130,6 +136,9 @@ export class StatsStore {
         faultsOverflow: 0,
         corsOriginValid: 0,
         corsOriginInvalid: 0,
+        rqTimeout: 0,
+        rqIdleTimeout: 0,
+        rqInternalError: 0,
         flags: new Map(ALL_FLAG_CODES.map((code) => [code, 0])),
       };
       this.http.set(prefix, stats);

@@ -1,4 +1,6 @@
-// Circuit breaking: Envoy's per-cluster, per-priority resource limits and the pending-request queue.
+// Circuit breaking: Envoy's per-cluster, per-priority resource limits, the pending-request queue,
+// and the admission gate that decides, per attempt, whether the breaker lets it through (permits).
+export { Admission, type PendingAdmission } from './admission.ts';
 export {
   type BreakerThresholds,
   type CircuitBreakersConfig,
@@ -10,3 +12,4 @@ export {
 } from './config.ts';
 export { type BreakerResource, ClusterBreakers, type Overflow, ResourceLimits } from './limits.ts';
 export { type PendingEntry, PendingQueue } from './pending-queue.ts';
+export { Permit, type PermitIssuer } from './permit.ts';

@@ -5,6 +5,7 @@
 // Access-Control-Allow-Origin (the request's origin), -Allow-Credentials and -Expose-Headers. An
 // origin that is not allowed gets no CORS headers at all.
 import type { HeaderMutation, RequestView } from '../../compile/types.ts';
+import type { Random } from '../../time/index.ts';
 import type { CorsTable } from './config.ts';
 
 export interface CorsStats {
@@ -22,9 +23,14 @@ export type CorsDecision =
  * What the filter does with this request; undefined when it does nothing (no Origin, the filter is
  * off for this request, or an actual request from an origin that is not allowed).
  */
-export function decideCors(policy: CorsTable, req: RequestView, stats: CorsStats): CorsDecision | undefined {
-  const enabled = policy.enabledFraction >= 1 || Math.random() < policy.enabledFraction;
-  if (!enabled && (policy.shadowFraction <= 0 || Math.random() >= policy.shadowFraction)) return undefined;
+export function decideCors(
+  policy: CorsTable,
+  req: RequestView,
+  stats: CorsStats,
+  random: Random,
+): CorsDecision | undefined {
+  const enabled = policy.enabledFraction >= 1 || random() < policy.enabledFraction;
+  if (!enabled && (policy.shadowFraction <= 0 || random() >= policy.shadowFraction)) return undefined;
   const origin = req.header('origin');
   if (origin === undefined || origin === '') return undefined;
   const allowed = policy.anyOrigin || policy.allowOrigins.some((m) => m.match(origin));

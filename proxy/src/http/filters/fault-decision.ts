@@ -1,7 +1,8 @@
 // The fault filter's per-request decision (Envoy envoy.filters.http.fault). The compiled FaultTable
 // says what may happen; this decides what does, given the request's headers and the active count.
-import type { FaultTable, RequestView } from '../compile/types.ts';
-import type { HttpStats } from '../metrics/stats.ts';
+import type { FaultTable, RequestView } from '../../compile/types.ts';
+import type { HttpStats } from '../../metrics/stats.ts';
+import type { Random } from '../../time/index.ts';
 
 export interface FaultDecision {
   delayMs: number;
@@ -29,6 +30,7 @@ export function decideFault(
   req: RequestView,
   cluster: string | undefined,
   stats: HttpStats,
+  random: Random,
 ): FaultDecision {
   if (fault.upstreamClusters.size > 0 && (cluster === undefined || !fault.upstreamClusters.has(cluster))) {
     return NO_FAULT;
@@ -45,7 +47,7 @@ export function decideFault(
     const fraction = delay.fromHeader
       ? effectiveFraction(delay.fraction, req, 'x-envoy-fault-delay-request-percentage')
       : delay.fraction;
-    if (ms !== undefined && ms > 0 && Math.random() < fraction) delayMs = ms;
+    if (ms !== undefined && ms > 0 && random() < fraction) delayMs = ms;
   }
   const abort = fault.abort;
   if (abort) {
@@ -59,7 +61,7 @@ export function decideFault(
     const fraction = abort.fromHeader
       ? effectiveFraction(abort.fraction, req, 'x-envoy-fault-abort-request-percentage')
       : abort.fraction;
-    if ((http !== undefined || grpc !== undefined) && Math.random() < fraction) {
+    if ((http !== undefined || grpc !== undefined) && random() < fraction) {
       const decision: FaultDecision = { delayMs };
       if (http !== undefined) decision.abortStatus = http;
       if (grpc !== undefined) decision.grpcStatus = grpc;

@@ -1,10 +1,11 @@
 // envoy.filters.http.buffer: read the whole request body up to max_request_bytes before routing
 // on; above it the request is refused with 413 and the upstream never sees it.
 import { Readable } from 'node:stream';
-import type { DownstreamRequest, RequestInfo } from './downstream.ts';
+import type { RequestInfo } from '../downstream.ts';
 
+/** Reads `req` — the body as the chain sees it so far — whole, or up to the first byte past the cap. */
 export function bufferBody(
-  req: DownstreamRequest,
+  req: Readable,
   info: RequestInfo,
   maxBytes: number,
 ): Promise<Readable | 'too-large' | 'aborted'> {

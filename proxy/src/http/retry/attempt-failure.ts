@@ -1,7 +1,7 @@
 // How an upstream attempt that produced no response is classified, and what the caller sees for
 // each kind: the response flag and the body Envoy sends.
-import { RF } from './response-flags.ts';
-import type { AttemptFailure } from './retry.ts';
+import { RF } from '../response-flags.ts';
+import type { AttemptFailure } from './policy.ts';
 
 const CONNECT_ERRORS = new Set([
   'ECONNREFUSED',

@@ -1,20 +1,43 @@
-// Whether an attempt's outcome is retried under a route's retry_policy (Envoy router semantics),
-// and how long to back off first.
+// Whether an attempt's outcome is retriable under a route's retry_policy (Envoy router semantics),
+// and how long to back off first. Pure functions of the compiled policy; RetryState (retry-state.ts)
+// keeps the per-request count, hosts and breaker unit.
 import {
   RETRY_ON_5XX,
   RETRY_ON_CONNECT_FAILURE,
   RETRY_ON_GATEWAY_ERROR,
+  RETRY_ON_GRPC_CANCELLED,
+  RETRY_ON_GRPC_DEADLINE_EXCEEDED,
+  RETRY_ON_GRPC_INTERNAL,
+  RETRY_ON_GRPC_RESOURCE_EXHAUSTED,
+  RETRY_ON_GRPC_UNAVAILABLE,
   RETRY_ON_REFUSED_STREAM,
   RETRY_ON_RESET,
   RETRY_ON_RETRIABLE_4XX,
   RETRY_ON_RETRIABLE_HEADERS,
   RETRY_ON_RETRIABLE_STATUS_CODES,
-} from '../compile/retry.ts';
-import type { RetryPolicyTable } from '../compile/types.ts';
-import type { Headers } from './downstream.ts';
+} from '../../compile/retry.ts';
+import type { RetryPolicyTable } from '../../compile/types.ts';
+import type { Random } from '../../time/index.ts';
+import type { Headers } from '../downstream.ts';
 
 /** Why an attempt produced no response. */
 export type AttemptFailure = 'connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout';
+
+const GRPC_CONDITIONS =
+  RETRY_ON_GRPC_CANCELLED |
+  RETRY_ON_GRPC_DEADLINE_EXCEEDED |
+  RETRY_ON_GRPC_INTERNAL |
+  RETRY_ON_GRPC_RESOURCE_EXHAUSTED |
+  RETRY_ON_GRPC_UNAVAILABLE;
+
+/** gRPC status code → the retry_on condition that retries it (x-envoy-retry-grpc-on names). */
+const GRPC_STATUS_CONDITION: Readonly<Record<number, number>> = {
+  1: RETRY_ON_GRPC_CANCELLED,
+  4: RETRY_ON_GRPC_DEADLINE_EXCEEDED,
+  8: RETRY_ON_GRPC_RESOURCE_EXHAUSTED,
+  13: RETRY_ON_GRPC_INTERNAL,
+  14: RETRY_ON_GRPC_UNAVAILABLE,
+};
 
 export function retriableFailure(policy: RetryPolicyTable, failure: AttemptFailure): boolean {
   const on = policy.retryOn;
@@ -46,6 +69,11 @@ export function retriableResponse(
   if (on & RETRY_ON_RETRIABLE_STATUS_CODES) {
     if (policy.retriableStatusCodes.has(status) || requestStatusCodes?.has(status)) return true;
   }
+  if (on & GRPC_CONDITIONS && headers['grpc-status'] !== undefined) {
+    // Envoy reads grpc-status from the response headers only: a trailers-only gRPC response
+    const grpc = GRPC_STATUS_CONDITION[Number(headers['grpc-status'])];
+    if (grpc !== undefined && (on & grpc) !== 0) return true;
+  }
   if (on & RETRY_ON_RETRIABLE_HEADERS) {
     for (const matcher of policy.retriableHeaders) {
       const value = headers[matcher.name];
@@ -59,7 +87,7 @@ export function retriableResponse(
  * Envoy's fully jittered exponential back-off: the n-th retry waits a random time in
  * [0, min((2^n - 1) × base, max)].
  */
-export function backoffMs(policy: RetryPolicyTable, retryNumber: number): number {
+export function backoffMs(policy: RetryPolicyTable, retryNumber: number, random: Random): number {
   const ceiling = Math.min((2 ** retryNumber - 1) * policy.baseIntervalMs, policy.maxIntervalMs);
-  return Math.random() * ceiling;
+  return random() * ceiling;
 }

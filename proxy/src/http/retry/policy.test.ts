@@ -3,10 +3,13 @@ import {
   RETRY_ON_5XX,
   RETRY_ON_CONNECT_FAILURE,
   RETRY_ON_GATEWAY_ERROR,
+  RETRY_ON_GRPC_CANCELLED,
+  RETRY_ON_GRPC_UNAVAILABLE,
   RETRY_ON_RETRIABLE_STATUS_CODES,
-} from '../compile/retry.ts';
-import type { RetryPolicyTable } from '../compile/types.ts';
-import { backoffMs, retriableFailure, retriableResponse } from './retry.ts';
+} from '../../compile/retry.ts';
+import type { RetryPolicyTable } from '../../compile/types.ts';
+import { fixedRandom } from '../../time/index.ts';
+import { backoffMs, retriableFailure, retriableResponse } from './policy.ts';
 
 const policy = (retryOn: number, extra: Partial<RetryPolicyTable> = {}): RetryPolicyTable => ({
   retryOn,
@@ -38,13 +41,21 @@ t.test('failure classification per retry_on', async (t) => {
   t.ok(retriableFailure(policy(RETRY_ON_5XX), 'per-try-timeout'));
 });
 
-t.test('back-off is fully jittered and capped', async (t) => {
+t.test('back-off is fully jittered in [0, min((2^n - 1) × base, max)]', async (t) => {
   const p = policy(RETRY_ON_5XX);
   for (let n = 1; n <= 6; n++) {
-    let max = 0;
-    for (let i = 0; i < 2000; i++) max = Math.max(max, backoffMs(p, n));
     const ceiling = Math.min((2 ** n - 1) * 25, 250);
-    t.ok(max <= ceiling, `retry ${n}: max ${max.toFixed(1)} ≤ ${ceiling}`);
-    t.ok(max > ceiling * 0.9, `retry ${n}: the range is used up to the ceiling`);
+    t.equal(backoffMs(p, n, fixedRandom(0)), 0, `retry ${n}: the low end is 0`);
+    t.equal(backoffMs(p, n, fixedRandom(0.5)), ceiling / 2, `retry ${n}: halfway`);
+    t.ok(backoffMs(p, n, fixedRandom(0.999999)) < ceiling, `retry ${n}: below the ceiling ${ceiling}`);
   }
+});
+
+t.test('gRPC conditions read grpc-status from a trailers-only response', async (t) => {
+  const p = policy(RETRY_ON_GRPC_UNAVAILABLE | RETRY_ON_GRPC_CANCELLED);
+  t.ok(retriableResponse(p, 200, { 'grpc-status': '14' }, undefined), 'unavailable');
+  t.ok(retriableResponse(p, 200, { 'grpc-status': '1' }, undefined), 'cancelled');
+  t.notOk(retriableResponse(p, 200, { 'grpc-status': '13' }, undefined), 'internal is not asked for');
+  t.notOk(retriableResponse(p, 200, { 'grpc-status': '0' }, undefined), 'OK');
+  t.notOk(retriableResponse(p, 200, {}, undefined), 'status only in trailers: not retriable');
 });
