@@ -100,6 +100,7 @@ export class WeftProxy {
         }
         await listener.listen();
       }
+      if (this.stopping) throw new Error('the proxy is stopping');
     } catch (err) {
       await Promise.all(created.map((l) => l.drain(0)));
       await Promise.all(released.map((l) => l.rebind().catch(() => {})));

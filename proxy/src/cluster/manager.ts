@@ -76,25 +76,34 @@ export class ClusterManager {
   async prepare(tables: ReadonlyMap<string, ClusterTable>, dnsWarmingMs = 5000): Promise<ClusterStage> {
     this.staging++;
     const dns = this.dns.stage(tables);
-    await dns.warmed(dnsWarmingMs);
     const endpoints = new Map<string, Endpoint>();
     const created: Endpoint[] = [];
     const planned: Array<{ table: ClusterTable; endpoints: Endpoint[] }> = [];
     const states = new Map<string, KeptState>();
-    for (const configured of tables.values()) {
-      const table = dns.withHosts(configured);
-      const eps = table.endpoints.map((ep) => {
-        const key = poolKey(table, ep);
-        let endpoint = endpoints.get(key) ?? this.endpoints.get(key);
-        if (!endpoint) {
-          endpoint = new Endpoint(ep, key, table);
-          created.push(endpoint);
-        }
-        endpoints.set(key, endpoint);
-        return endpoint;
-      });
-      states.set(table.name, this.stateFor(table));
-      planned.push({ table, endpoints: eps });
+    try {
+      await dns.warmed(dnsWarmingMs);
+      for (const configured of tables.values()) {
+        const table = dns.withHosts(configured);
+        const eps = table.endpoints.map((ep) => {
+          const key = poolKey(table, ep);
+          let endpoint = endpoints.get(key) ?? this.endpoints.get(key);
+          if (!endpoint) {
+            endpoint = new Endpoint(ep, key, table);
+            created.push(endpoint);
+          }
+          endpoints.set(key, endpoint);
+          return endpoint;
+        });
+        states.set(table.name, this.stateFor(table));
+        planned.push({ table, endpoints: eps });
+      }
+    } catch (err) {
+      this.staging--;
+      dns.abort();
+      for (const endpoint of created) void endpoint.destroy().catch(() => {});
+      closeReplaced(states, this.states);
+      this.rebuildDeferred();
+      throw err;
     }
     const clusters = new Map<string, Cluster>();
     let settled = false;

@@ -10,18 +10,17 @@ const cluster = (name: string) => ({ name, type: 'STATIC', connect_timeout: { se
 t.test('ACK after apply, one response at a time, NACK with the last accepted version', async (t) => {
   const server = new RawAdsServer();
   const port = await server.start();
-  const calls: Array<{ version: string; names: string[]; finish: (o: ResourcesOutcome) => void }> = [];
+  const calls: Array<{ version: string; finish: (o: ResourcesOutcome) => void }> = [];
   let active = 0;
   let overlapped = false;
   const client = new AdsClient({
     target: `127.0.0.1:${port}`,
     node: { id: 'sidecar~test' },
-    onResources: (_type, resources, version) => {
+    onResources: (_type, _resources, version) => {
       if (++active > 1) overlapped = true;
       return new Promise<ResourcesOutcome>((resolve) => {
         calls.push({
           version,
-          names: resources.map((r) => r.type_url),
           finish: (outcome) => {
             active--;
             resolve(outcome);

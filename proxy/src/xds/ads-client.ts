@@ -210,11 +210,6 @@ export class AdsClient {
     this.handling = this.handling.then(() => this.handle(stream, response));
   }
 
-  /** Resolves when every response received so far has been handled (ACKed or NACKed). */
-  idle(): Promise<void> {
-    return this.handling;
-  }
-
   private async handle(stream: AdsStream, response: DiscoveryResponse): Promise<void> {
     const typeUrl = response.type_url ?? '';
     const state = this.states.get(typeUrl);
