@@ -23,6 +23,38 @@ interface KeptState extends ClusterState {
 /** Stands in for an endpoint when keying what an ORIGINAL_DST cluster's pools depend on. */
 const NO_ENDPOINT: EndpointTable = { address: '', port: 0, id: '', weight: 1, priority: 0 };
 
+/** A config version's clusters, built but not live (see ClusterManager.prepare). */
+export interface ClusterStage {
+  /** The version's clusters by name: empty until `commit` fills it (listeners may hold it before). */
+  readonly clusters: ReadonlyMap<string, Cluster>;
+  /** Makes the version live, then closes the pools and watchers it no longer has. */
+  commit(): void;
+  /** Drops the version: closes the pools, resolvers and watchers it created; the live ones stay. */
+  abort(): void;
+}
+
+/** Points a cluster state's watchers at the version's hosts (done at commit: they are shared). */
+function attachHosts(state: KeptState, endpoints: readonly Endpoint[]): void {
+  if (!state.outlier) for (const endpoint of endpoints) endpoint.ejected = false;
+  state.outlier?.setHosts(endpoints);
+  const checker = state.healthChecker;
+  if (checker) {
+    // Hosts new to the checker fail until their first check passes (Envoy's FAILED_ACTIVE_HC).
+    for (const endpoint of endpoints) endpoint.failedHealthCheck = !checker.isHealthy(endpoint);
+    checker.setHosts(endpoints);
+  } else for (const endpoint of endpoints) endpoint.failedHealthCheck = false;
+}
+
+/** Closes the watchers and original-destination pools of `from` that `to` does not keep. */
+function closeReplaced(from: ReadonlyMap<string, KeptState>, to: ReadonlyMap<string, KeptState>): void {
+  for (const [name, state] of from) {
+    const next = to.get(name);
+    if (next?.outlier !== state.outlier) state.outlier?.close();
+    if (next?.healthChecker !== state.healthChecker) state.healthChecker?.close();
+    if (next?.originalDst !== state.originalDst) void state.originalDst?.close();
+  }
+}
+
 export class ClusterManager {
   private endpoints = new Map<string, Endpoint>();
   private states = new Map<string, KeptState>();
@@ -30,54 +62,93 @@ export class ClusterManager {
   private tables: ReadonlyMap<string, ClusterTable> = new Map();
   /** STRICT_DNS / LOGICAL_DNS hosts change between config versions: such a cluster is rebuilt alone. */
   private readonly dns = new DnsClusters((name) => this.rebuildDnsCluster(name));
+  /** Versions being built (prepare → commit/abort); DNS rebuilds wait for them. */
+  private staging = 0;
+  private readonly deferredRebuilds = new Set<string>();
 
   /**
-   * Before `update`: starts resolving the version's DNS clusters and waits (at most `dnsWarmingMs`)
-   * for their first answers, so that the version goes live with their hosts (Envoy's warming).
+   * Builds a config version's clusters without touching the live ones: starts the resolvers of its
+   * DNS clusters and waits (at most `dnsWarmingMs`) for their first answers, so that the version
+   * goes live with their hosts (Envoy's warming), and creates the pools of hosts new to it. Nothing
+   * serves from the stage until `commit`; `abort` closes what it created and leaves all as it was.
    */
-  async prepare(tables: ReadonlyMap<string, ClusterTable>, dnsWarmingMs = 5000): Promise<void> {
-    this.dns.sync(tables);
-    await this.dns.warmed(dnsWarmingMs);
-  }
-
-  /** Applies a config version's clusters; returns the new name → Cluster map. */
-  update(tables: ReadonlyMap<string, ClusterTable>): ReadonlyMap<string, Cluster> {
-    const nextEndpoints = new Map<string, Endpoint>();
-    const nextClusters = new Map<string, Cluster>();
-    const nextStates = new Map<string, KeptState>();
-    this.dns.sync(tables);
-    this.tables = tables;
-    for (const configured of tables.values()) {
-      const table = this.dns.withHosts(configured);
-      const eps: Endpoint[] = [];
-      for (const ep of table.endpoints) {
-        const key = poolKey(table, ep);
-        let endpoint = nextEndpoints.get(key) ?? this.endpoints.get(key);
-        if (!endpoint) endpoint = new Endpoint(ep, key, table);
-        endpoint.weight = ep.weight;
-        nextEndpoints.set(key, endpoint);
-        eps.push(endpoint);
+  async prepare(tables: ReadonlyMap<string, ClusterTable>, dnsWarmingMs = 5000): Promise<ClusterStage> {
+    this.staging++;
+    const dns = this.dns.stage(tables);
+    const endpoints = new Map<string, Endpoint>();
+    const created: Endpoint[] = [];
+    const planned: Array<{ table: ClusterTable; endpoints: Endpoint[] }> = [];
+    const states = new Map<string, KeptState>();
+    try {
+      await dns.warmed(dnsWarmingMs);
+      for (const configured of tables.values()) {
+        const table = dns.withHosts(configured);
+        const eps = table.endpoints.map((ep) => {
+          const key = poolKey(table, ep);
+          let endpoint = endpoints.get(key) ?? this.endpoints.get(key);
+          if (!endpoint) {
+            endpoint = new Endpoint(ep, key, table);
+            created.push(endpoint);
+          }
+          endpoints.set(key, endpoint);
+          return endpoint;
+        });
+        states.set(table.name, this.stateFor(table));
+        planned.push({ table, endpoints: eps });
       }
-      const state = this.stateFor(table, eps);
-      nextStates.set(table.name, state);
-      nextClusters.set(table.name, new Cluster(table, eps, state));
+    } catch (err) {
+      this.staging--;
+      dns.abort();
+      for (const endpoint of created) void endpoint.destroy().catch(() => {});
+      closeReplaced(states, this.states);
+      this.rebuildDeferred();
+      throw err;
     }
-    for (const [key, endpoint] of this.endpoints) {
-      if (!nextEndpoints.has(key)) void endpoint.close().catch(() => {});
-    }
-    for (const [name, state] of this.states) {
-      const next = nextStates.get(name);
-      if (next?.outlier !== state.outlier) state.outlier?.close();
-      if (next?.healthChecker !== state.healthChecker) state.healthChecker?.close();
-      if (next?.originalDst !== state.originalDst) void state.originalDst?.close();
-    }
-    this.endpoints = nextEndpoints;
-    this.states = nextStates;
-    this.clusters = nextClusters;
-    return nextClusters;
+    const clusters = new Map<string, Cluster>();
+    let settled = false;
+    const settle = (): void => {
+      if (settled) throw new Error('a cluster stage is committed or aborted once');
+      settled = true;
+      this.staging--;
+    };
+    return {
+      clusters,
+      commit: () => {
+        settle();
+        dns.commit();
+        for (const { table, endpoints: eps } of planned) {
+          eps.forEach((endpoint, i) => {
+            endpoint.weight = table.endpoints[i]!.weight;
+          });
+          const state = states.get(table.name)!;
+          attachHosts(state, eps);
+          clusters.set(table.name, new Cluster(table, eps, state));
+        }
+        const oldEndpoints = this.endpoints;
+        const oldStates = this.states;
+        this.endpoints = endpoints;
+        this.states = states;
+        this.clusters = clusters;
+        this.tables = tables;
+        // swapped: now close what the new version no longer has
+        for (const [key, endpoint] of oldEndpoints) {
+          if (!endpoints.has(key)) void endpoint.close().catch(() => {});
+        }
+        closeReplaced(oldStates, states);
+        this.rebuildDeferred();
+      },
+      abort: () => {
+        settle();
+        dns.abort();
+        for (const endpoint of created) void endpoint.destroy().catch(() => {});
+        closeReplaced(states, this.states);
+        this.rebuildDeferred();
+      },
+    };
   }
 
-  private stateFor(table: ClusterTable, endpoints: readonly Endpoint[]): KeptState {
+  /** A cluster's state for a table: the live one's parts where their config is unchanged, else new. */
+  private stateFor(table: ClusterTable): KeptState {
     const previous = this.states.get(table.name);
     const breakersConfig = JSON.stringify(table.breakers);
     const outlierConfig = JSON.stringify(table.outlier ?? null);
@@ -91,8 +162,6 @@ export class ClusterManager {
         onEvent: (e) => this.onOutlierEvent(table.name, e),
       });
     }
-    if (!outlier) for (const endpoint of endpoints) endpoint.ejected = false;
-    outlier?.setHosts(endpoints);
     const stats = previous?.stats ?? newClusterStats();
     const healthConfig = JSON.stringify(table.healthCheck ?? null);
     let healthChecker = previous?.healthConfig === healthConfig ? previous.healthChecker : undefined;
@@ -103,11 +172,6 @@ export class ClusterManager {
         onChange: (host, healthy, reason) => this.onHealthChange(table.name, host, healthy, reason),
       });
     }
-    if (healthChecker) {
-      // Hosts new to the checker fail until their first check passes (Envoy's FAILED_ACTIVE_HC).
-      for (const endpoint of endpoints) endpoint.failedHealthCheck = !healthChecker.isHealthy(endpoint);
-      healthChecker.setHosts(endpoints);
-    } else for (const endpoint of endpoints) endpoint.failedHealthCheck = false;
     // Original destination hosts keep their pools across versions while nothing they depend on changes.
     const originalDstConfig = table.originalDst
       ? poolKey(table, NO_ENDPOINT) + JSON.stringify(table.originalDst)
@@ -181,6 +245,11 @@ export class ClusterManager {
    * requests in flight finish on the Cluster they started with.
    */
   private rebuildDnsCluster(name: string): void {
+    if (this.staging > 0) {
+      // a version is being built from the live endpoints: rebuild once it is committed or dropped
+      this.deferredRebuilds.add(name);
+      return;
+    }
     const configured = this.tables.get(name);
     const old = this.clusters.get(name);
     if (!configured || !old) return;
@@ -197,10 +266,18 @@ export class ClusterManager {
       this.endpoints.delete(endpoint.poolKey);
       void endpoint.close().catch(() => {});
     }
-    const state = this.stateFor(table, eps);
+    const state = this.stateFor(table);
+    attachHosts(state, eps);
     this.states.set(name, state);
     this.clusters.set(name, new Cluster(table, eps, state));
     log.info({ cluster: name, hosts: eps.map((e) => e.id) }, 'dns hosts changed');
+  }
+
+  private rebuildDeferred(): void {
+    if (this.staging > 0) return;
+    const names = [...this.deferredRebuilds];
+    this.deferredRebuilds.clear();
+    for (const name of names) this.rebuildDnsCluster(name);
   }
 
   private closeWatchers(): void {

@@ -8,6 +8,10 @@
 //   4. the chain: HTTP (HttpChainServer), tcp_proxy (TcpProxySession), or close.
 // A listener with bind_to_port false has no socket and only receives hand-offs. A plain listener
 // (one unconditional chain, no listener filters) skips 1–3 and hands the socket straight over.
+// Binding is two-phase, so that a config version goes live whole or not at all: `listen` binds and
+// holds the connections that arrive, `activate` serves them once the version is swapped in (or
+// `drain` drops them if it is not). `release`/`rebind` give up and retake a live listener's port
+// for a new listener that needs it, and undo that if the new version fails.
 import net from 'node:net';
 import { predicateMatches } from '../compile/listener-filters.ts';
 import type { FilterChainTable, ListenerTable } from '../compile/types.ts';
@@ -34,6 +38,8 @@ export class ProxyListener {
   private readonly pending = new Set<net.Socket>();
   private readonly sessions = new Set<TcpProxySession>();
   private draining = false;
+  /** Connections accepted before `activate`; undefined once active. */
+  private held: net.Socket[] | undefined = [];
   private readonly onSocketClose: (this: net.Socket) => void;
   private readonly onSessionDone = (session: TcpProxySession): void => {
     this.sessions.delete(session);
@@ -94,6 +100,24 @@ export class ProxyListener {
     });
   }
 
+  /** Serves the connections held since `listen` and every one after. */
+  activate(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = undefined;
+    for (const socket of held) if (!socket.destroyed) this.serveAccepted(socket);
+  }
+
+  /** Stops listening (connections in flight go on) so that another listener can bind the port. */
+  release(): void {
+    this.server?.close();
+  }
+
+  /** Listens again after `release`, when the version that needed the port did not go live. */
+  rebind(): Promise<void> {
+    return this.listen();
+  }
+
   /** Whether `table` can take over this listener's socket (else it must be rebound). */
   sameSocket(table: ListenerTable): boolean {
     const current = this.version.table;
@@ -117,6 +141,11 @@ export class ProxyListener {
   private accept(socket: net.Socket): void {
     if (this.draining) return void socket.destroy();
     socket.on('error', destroyOnError);
+    if (this.held) return void this.held.push(socket);
+    this.serveAccepted(socket);
+  }
+
+  private serveAccepted(socket: net.Socket): void {
     const version = this.version;
     if (version.direct) return this.serveChain(socket, version.direct, undefined, version);
     this.pending.add(socket);
@@ -208,6 +237,7 @@ export class ProxyListener {
   async drain(timeoutMs: number): Promise<void> {
     this.draining = true;
     this.server?.close();
+    for (const socket of this.held ?? []) socket.destroy();
     for (const socket of this.pending) socket.destroy();
     const deadline = Date.now() + timeoutMs;
     const tcpDone = (async () => {

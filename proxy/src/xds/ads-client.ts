@@ -1,6 +1,7 @@
 // The proxy's side of ADS (state of the world): one gRPC stream, per-type version and nonce,
 // ACK/NACK, and reconnection with jittered back-off. What to do with resources is the caller's
-// (`onResources`): it throws a ConfigError to NACK and keeps its last good state meanwhile. The
+// (`onResources`). Responses are handled one at a time, in arrival order, and each is ACKed or
+// NACKed only once the caller's promise has settled: an ACK means the config is serving. The
 // proxy keeps serving whatever it has while the control plane is away.
 import {
   type ClientDuplexStream,
@@ -49,11 +50,23 @@ interface TypeState {
   names: string[];
 }
 
+/**
+ * What became of one response. `rejected` (error_detail) NACKs it, keeping the type's last accepted
+ * version in version_info, even when the response's other resources were applied.
+ */
+export interface ResourcesOutcome {
+  readonly rejected?: string;
+}
+
 export interface AdsClientOptions {
   readonly target: string;
   readonly node: NodeIdentity;
-  /** Applies one response's resources; throws to NACK (the message becomes error_detail). */
-  readonly onResources: (typeUrl: string, resources: readonly EncodedAny[], version: string) => void;
+  /** Applies one response's resources; resolves (or throws) once done. A throw NACKs the response. */
+  readonly onResources: (
+    typeUrl: string,
+    resources: readonly EncodedAny[],
+    version: string,
+  ) => Promise<ResourcesOutcome> | ResourcesOutcome;
   readonly onEvent?: (event: {
     kind: 'connected' | 'disconnected' | 'ack' | 'nack';
     typeUrl?: string;
@@ -95,6 +108,8 @@ export class AdsClient {
   private backoffMs: number;
   private retryTimer: NodeJS.Timeout | undefined;
   private sentNode = false;
+  /** The tail of the response queue: each response is handled after the one before it. */
+  private handling: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AdsClientOptions) {
     const Client = adsClientClass();
@@ -138,13 +153,16 @@ export class AdsClient {
     ).StreamAggregatedResources();
     this.stream = stream;
     this.sentNode = false;
-    stream.on('data', (response: DiscoveryResponse) => this.onResponse(response));
+    stream.on('data', (response: DiscoveryResponse) => this.onResponse(stream, response));
     // grpc-js always ends a call with 'status' (and 'error' for a non-OK one); 'close' is not reliable
     stream.on('error', () => this.onClosed(stream));
     stream.on('status', () => this.onClosed(stream));
     stream.on('close', () => this.onClosed(stream));
     // resume: every subscription again, with the versions we hold
-    for (const [typeUrl, state] of this.states) this.send(typeUrl, { ...state, nonce: '' });
+    for (const [typeUrl, state] of this.states) {
+      state.nonce = ''; // the last stream's nonces mean nothing to this one
+      this.send(typeUrl, state);
+    }
     this.options.onEvent?.({ kind: 'connected' });
   }
 
@@ -187,22 +205,30 @@ export class AdsClient {
     stream.write(request);
   }
 
-  private onResponse(response: DiscoveryResponse): void {
+  private onResponse(stream: AdsStream, response: DiscoveryResponse): void {
+    this.backoffMs = this.options.initialBackoffMs ?? 200;
+    this.handling = this.handling.then(() => this.handle(stream, response));
+  }
+
+  private async handle(stream: AdsStream, response: DiscoveryResponse): Promise<void> {
     const typeUrl = response.type_url ?? '';
     const state = this.states.get(typeUrl);
-    if (!state) return;
-    this.backoffMs = this.options.initialBackoffMs ?? 200;
+    if (!state || this.closed) return;
     const version = response.version_info ?? '';
-    state.nonce = response.nonce ?? '';
+    let rejected: string | undefined;
     try {
-      this.options.onResources(typeUrl, response.resources ?? [], version);
-      state.version = version;
-      this.send(typeUrl, state);
-      this.options.onEvent?.({ kind: 'ack', typeUrl, version });
+      ({ rejected } = await this.options.onResources(typeUrl, response.resources ?? [], version));
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.send(typeUrl, state, message);
-      this.options.onEvent?.({ kind: 'nack', typeUrl, version, error: message });
+      rejected = err instanceof Error ? err.message : String(err);
     }
+    if (rejected === undefined) state.version = version;
+    // A response from a stream that has since closed is applied but not answered: the new stream
+    // starts over with the version held, and its nonces are its own.
+    if (this.stream !== stream) return;
+    // The nonce moves only now: a request carrying it would ACK the response before it is applied.
+    state.nonce = response.nonce ?? '';
+    this.send(typeUrl, state, rejected);
+    if (rejected === undefined) this.options.onEvent?.({ kind: 'ack', typeUrl, version });
+    else this.options.onEvent?.({ kind: 'nack', typeUrl, version, error: rejected });
   }
 }
