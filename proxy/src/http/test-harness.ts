@@ -24,7 +24,9 @@ export async function startManager(
 ): Promise<ManagerHarness> {
   const config = compileBootstrap(bootstrap);
   const clusters = new ClusterManager();
-  const live = clusters.update(config.clusters);
+  const stage = await clusters.prepare(config.clusters);
+  stage.commit();
+  const live = stage.clusters;
   const table: HttpConnectionManagerTable | undefined = config.listeners[0]?.filterChains[0]?.http;
   if (!table) throw new Error('the bootstrap needs a listener with an http_connection_manager');
   const stats = new StatsStore();
