@@ -151,6 +151,7 @@ export class ConnectionManager {
   private async run(s: Stream, bodyPresent: boolean): Promise<void> {
     const { table } = this.deps;
     const { req, info, http2 } = s;
+    if (s.downstreamClosed) return;
     s.armIdleTimeout(table.streamIdleTimeoutMs);
     if (table.requestTimeoutMs > 0 && bodyPresent) s.armRequestTimeout(table.requestTimeoutMs);
     if (http2 && headerBytes(req) > table.maxRequestHeadersKb * 1024) {

@@ -3,6 +3,7 @@
 // (an HTTP/1.1 disconnect, an HTTP/2 RST_STREAM) and tells whatever the request is waiting on, and
 // it records everything the access log and the stats need to know.
 import { randomUUID } from 'node:crypto';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Readable } from 'node:stream';
 import { applyHeaderMutation } from '../compile/headers.ts';
 import type {
@@ -103,6 +104,12 @@ export class Stream {
     // request; after an RST node even reports the response as finished, so 'close' alone cannot tell.
     req.once('aborted', () => this.downstreamGone());
     res.once('close', () => this.onClose());
+    // An HTTP/2 stream can be reset before its request event runs: nghttp2 refuses a body shorter
+    // than its content-length while reading the same packet, and then node reports nothing more.
+    if (req.destroyed || (http2 && (req as Http2ServerRequest).stream.destroyed)) {
+      this.downstreamGone();
+      this.finish();
+    }
   }
 
   /** Starts (or restarts) the stream idle timer; 0 disables it. */

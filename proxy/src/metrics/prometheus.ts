@@ -257,6 +257,30 @@ export function renderPrometheus(src: PrometheusSources): string {
         limits.max('retries') - limits.retries,
         'gauge',
       ],
+      [
+        'envoy_cluster_circuit_breakers_default_cx_open',
+        'max_connections reached (1)',
+        limits.open('connections'),
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_rq_pending_open',
+        'max_pending_requests reached (1)',
+        limits.open('pending'),
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_rq_open',
+        'max_requests reached (1)',
+        limits.open('requests'),
+        'gauge',
+      ],
+      [
+        'envoy_cluster_circuit_breakers_default_rq_retry_open',
+        'max_retries reached (1)',
+        limits.open('retries'),
+        'gauge',
+      ],
     ];
     const outlier = cluster.state.outlier;
     if (outlier) {
