@@ -11,13 +11,17 @@
 // its own unit, imported by its path (there is no index to go through) and a node of its own in the
 // folder graph — log.ts is the bottom layer, proxy.ts and cli.ts the top.
 //
-// `import type` counts, for both rules. For the folder rule it obviously must: the public face is the
-// contract, types included. For cycles a type-only edge does no harm at run time (TypeScript erases
-// it), but it tangles the layers just the same: if compile needs cluster's types while cluster needs
-// compile's, neither can be read, changed or tested without the other, and the next value import
-// across the same edge becomes a runtime cycle. The intended layering (config → compile → runtime
-// folders → proxy.ts) is about knowledge, not only about evaluation order, so one graph holds every
-// edge. Edges are: import and export-from declarations (type-only or not), `import('…')` calls and
+// `import type` counts for the folder rule, and for folder cycles: if compile needs cluster's types
+// while cluster needs compile's, neither can be read, changed or tested without the other, though
+// TypeScript erases the edge at run time; the intended layering (config → compile → runtime folders
+// → proxy.ts) is about knowledge, not only evaluation order, and the next value import across such an
+// edge becomes a runtime cycle. File cycles count value imports only: between two files of one folder
+// the hazard a cycle brings is evaluation order (a class or constant read before its module ran), which
+// type-only edges cannot cause, and a contract split over two files of one folder (compile/types.ts
+// and compile/listener-types.ts) may name each other's types. A file cycle that crosses folders is
+// a folder cycle anyway, types included.
+//
+// Edges are import and export-from declarations (type-only or not), `import('…')` calls and
 // `import('…').T` type queries. Test files (*.test.ts) are left out: nothing imports them, so they
 // cannot close a cycle, and a unit test may look inside the code it tests.
 //
@@ -199,6 +203,7 @@ function fileCycles(edges: readonly ImportEdge[]): Violation[] {
   const graph = new Map<string, Set<string>>();
   const first = new Map<string, ImportEdge>();
   for (const edge of edges) {
+    if (edge.typeOnly) continue;
     addEdge(graph, edge.from, edge.to);
     if (!first.has(`${edge.from}\0${edge.to}`)) first.set(`${edge.from}\0${edge.to}`, edge);
   }

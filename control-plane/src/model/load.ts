@@ -12,12 +12,12 @@ import type {
   Resource,
   ResourceKind,
 } from './types.ts';
-import { validateDestinationRule } from './validate/destination-rule.ts';
-import { validateService } from './validate/service.ts';
-import { validateServiceEntry } from './validate/service-entry.ts';
-import { validateSidecar } from './validate/sidecar.ts';
-import { validateVirtualService } from './validate/virtual-service.ts';
-import { validateWorkloadEntry } from './validate/workload-entry.ts';
+import { validateDestinationRule } from './destination-rule.ts';
+import { validateService } from './service.ts';
+import { validateServiceEntry } from './service-entry.ts';
+import { validateSidecar } from './sidecar.ts';
+import { validateVirtualService } from './virtual-service.ts';
+import { validateWorkloadEntry } from './workload-entry.ts';
 import { describe, suggest } from './values.ts';
 
 const WEFT_API = 'networking.weft.dev/v1';

@@ -1,5 +1,5 @@
 // DestinationRule's fields, as in Istio's reference (networking.istio.io/v1 DestinationRule).
-import { bool, dur, enumOf, int, int32, list, map, num, obj, port, str, uint32 } from '../schema.ts';
+import { bool, dur, enumOf, int, int32, list, map, num, obj, port, str, uint32 } from './schema.ts';
 
 const consistentHash = obj(
   {

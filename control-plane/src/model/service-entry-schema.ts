@@ -1,5 +1,5 @@
 // ServiceEntry's fields, as in Istio's reference (networking.istio.io/v1 ServiceEntry).
-import { enumOf, list, map, obj, str, uint32 } from '../schema.ts';
+import { enumOf, list, map, obj, str, uint32 } from './schema.ts';
 
 /** Istio's Port (ServiceEntry.ports) and SidecarPort: a number, a protocol and a name. */
 export const servicePort = obj({ number: uint32, protocol: str, name: str, targetPort: uint32 });

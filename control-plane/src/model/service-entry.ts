@@ -1,8 +1,8 @@
 // ServiceEntry validation: the schema, then Istio's rules for hosts, addresses, ports and how each
 // resolution (NONE, STATIC, DNS, DNS_ROUND_ROBIN) finds its endpoints.
-import type { Path, Reporter } from '../report.ts';
-import { asList, asNum, asObj, asStr, checkShape, isSet } from '../schema.ts';
-import { isDns1123Label } from '../values.ts';
+import type { Path, Reporter } from './report.ts';
+import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
+import { isDns1123Label } from './values.ts';
 import {
   fqdnProblem,
   ipOrCidrProblem,

@@ -1,5 +1,5 @@
 // VirtualService's fields, as in Istio's reference (networking.istio.io/v1 VirtualService).
-import { any, bool, dur, enumOf, int32, list, map, obj, percent, port, str, uint32 } from '../schema.ts';
+import { any, bool, dur, enumOf, int32, list, map, obj, percent, port, str, uint32 } from './schema.ts';
 
 export const stringMatch = obj({ exact: str, prefix: str, regex: str });
 

@@ -1,7 +1,7 @@
 // Istio's rules for host names, addresses, port protocols and labels, as ServiceEntry and Sidecar use
 // them. Each check returns the problem in words, or undefined.
 import { isIP } from 'node:net';
-import { isDns1123Label } from '../values.ts';
+import { isDns1123Label } from './values.ts';
 
 /** Istio's port protocols (matched case-insensitively); unset means "detect". */
 const PROTOCOLS: ReadonlyMap<string, string> = new Map(

@@ -1,5 +1,5 @@
 // Sidecar's fields, as in Istio's reference (networking.istio.io/v1 Sidecar).
-import { any, enumOf, list, obj, port, str } from '../schema.ts';
+import { any, enumOf, list, obj, port, str } from './schema.ts';
 import { connectionPool } from './destination-rule-schema.ts';
 import { servicePort, workloadSelector } from './service-entry-schema.ts';
 

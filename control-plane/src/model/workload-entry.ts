@@ -1,7 +1,7 @@
 // WorkloadEntry: a workload outside Kubernetes (or, in local mode, any workload), with the labels
 // Services select on and the ports it listens on. Istio's fields; address may be an IP or a name.
-import type { Reporter } from '../report.ts';
-import { checkShape, map, obj, port, str, uint32 } from '../schema.ts';
+import type { Reporter } from './report.ts';
+import { checkShape, map, obj, port, str, uint32 } from './schema.ts';
 
 const WORKLOAD_ENTRY = obj({
   address: str,

@@ -1,8 +1,8 @@
 // Cross-field rules for one VirtualService http route, after Istio's validation: what may be combined,
 // what must be present, and the values Envoy would refuse.
-import type { Path, Reporter } from '../report.ts';
-import { asList, asNum, asObj, asStr, isSet } from '../schema.ts';
-import { GRPC_STATUS_NAMES, isDns1123Label, parseDurationNs, regexProblem } from '../values.ts';
+import type { Path, Reporter } from './report.ts';
+import { asList, asNum, asObj, asStr, isSet } from './schema.ts';
+import { GRPC_STATUS_NAMES, isDns1123Label, parseDurationNs, regexProblem } from './values.ts';
 
 /** Envoy's x-envoy-retry-on and x-envoy-retry-grpc-on conditions, as Istio accepts them. */
 const RETRY_ON = new Set([

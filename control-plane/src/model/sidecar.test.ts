@@ -1,5 +1,5 @@
 import t from 'tap';
-import { doc, load, pick, rejects } from '../test-helpers.ts';
+import { doc, load, pick, rejects } from './test-helpers.ts';
 
 // Body line k of these specs is file line 5 + k.
 const sidecar = (body: string) => load(doc('Sidecar', body, 'default'));

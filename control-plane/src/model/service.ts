@@ -1,8 +1,8 @@
 // Kubernetes v1 Service, passed through: only what the local registry relies on is checked (the
 // selector and the ports), and other Kubernetes fields are left alone.
-import type { Reporter } from '../report.ts';
-import { asList, asObj, asStr, isPlainObject } from '../schema.ts';
-import { describe, isDns1123Label } from '../values.ts';
+import type { Reporter } from './report.ts';
+import { asList, asObj, asStr, isPlainObject } from './schema.ts';
+import { describe, isDns1123Label } from './values.ts';
 
 export function validateService(r: Reporter, spec: Record<string, unknown>): void {
   if (spec.selector !== undefined && spec.selector !== null) {
