@@ -1,8 +1,9 @@
 // DestinationRule validation: the schema, then Istio's rules for subsets and traffic policies.
+
+import { destinationRuleSpec } from './destination-rule-schema.ts';
 import type { Path, Reporter } from './report.ts';
 import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
 import { isDns1123Label } from './values.ts';
-import { destinationRuleSpec } from './destination-rule-schema.ts';
 
 const POLICY_FIELDS = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls', 'portLevelSettings'];
 const HASH_KEYS = ['httpHeaderName', 'httpCookie', 'useSourceIp', 'httpQueryParameterName'];

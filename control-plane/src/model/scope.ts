@@ -1,8 +1,9 @@
 // Who a resource applies to: workload selectors and exportTo, with Istio's rules for both.
+
+import { labelProblem } from './names.ts';
 import type { Path, Reporter } from './report.ts';
 import { asList, asObj, asStr } from './schema.ts';
 import { isDns1123Label } from './values.ts';
-import { labelProblem } from './names.ts';
 
 /** networking WorkloadSelector `{labels}`: no empty keys, no wildcards; no labels at all is a warning. */
 export function checkWorkloadSelector(r: Reporter, path: Path, value: unknown, appliesTo: string): void {

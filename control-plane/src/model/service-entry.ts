@@ -1,8 +1,6 @@
 // ServiceEntry validation: the schema, then Istio's rules for hosts, addresses, ports and how each
 // resolution (NONE, STATIC, DNS, DNS_ROUND_ROBIN) finds its endpoints.
-import type { Path, Reporter } from './report.ts';
-import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
-import { isDns1123Label } from './values.ts';
+
 import {
   fqdnProblem,
   ipOrCidrProblem,
@@ -14,8 +12,11 @@ import {
   protocolProblem,
   wildcardDomainProblem,
 } from './names.ts';
+import type { Path, Reporter } from './report.ts';
+import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
 import { checkExportTo, checkWorkloadSelector } from './scope.ts';
 import { serviceEntrySpec } from './service-entry-schema.ts';
+import { isDns1123Label } from './values.ts';
 
 const SPEC = ['spec'];
 

@@ -1,6 +1,7 @@
 // Sidecar's fields, as in Istio's reference (networking.istio.io/v1 Sidecar).
-import { any, enumOf, list, obj, port, str } from './schema.ts';
+
 import { connectionPool } from './destination-rule-schema.ts';
+import { any, enumOf, list, obj, port, str } from './schema.ts';
 import { servicePort, workloadSelector } from './service-entry-schema.ts';
 
 const captureMode = enumOf('DEFAULT', 'IPTABLES', 'NONE');

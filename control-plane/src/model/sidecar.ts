@@ -1,8 +1,6 @@
 // Sidecar validation: the schema, then Istio's rules for egress listeners and their `namespace/host`
 // entries. Ingress listeners, binds and capture modes are accepted and reported as not implemented.
-import type { Path, Reporter } from './report.ts';
-import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
-import { isDns1123Label } from './values.ts';
+
 import {
   fqdnProblem,
   isIpAddress,
@@ -10,8 +8,11 @@ import {
   protocolProblem,
   wildcardDomainProblem,
 } from './names.ts';
+import type { Path, Reporter } from './report.ts';
+import { asList, asNum, asObj, asStr, checkShape, isSet } from './schema.ts';
 import { checkWorkloadSelector } from './scope.ts';
 import { sidecarSpec } from './sidecar-schema.ts';
+import { isDns1123Label } from './values.ts';
 
 const SPEC = ['spec'];
 const NOT_YET = 'is not implemented yet and is ignored';

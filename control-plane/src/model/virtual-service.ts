@@ -1,7 +1,8 @@
 // VirtualService validation: the schema, then Istio's rules for hosts, routes and rule order.
+
+import { checkDestinations, checkHttpRoute } from './http-route.ts';
 import type { Reporter } from './report.ts';
 import { asList, asObj, asStr, checkShape, isSet } from './schema.ts';
-import { checkDestinations, checkHttpRoute } from './http-route.ts';
 import { virtualServiceSpec } from './virtual-service-schema.ts';
 
 export function validateVirtualService(r: Reporter, spec: Record<string, unknown>): void {

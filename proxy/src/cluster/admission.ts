@@ -2,8 +2,8 @@
 // limits). For HTTP/1.1 a request in flight holds a connection, so max_connections bounds the
 // requests dispatched at once and the rest wait, in arrival order, up to max_pending_requests.
 // For HTTP/2 requests are multiplexed and only max_requests applies.
-import type { Overflow, ResourceLimits } from './breaker/limits.ts';
-import { type PendingEntry, PendingQueue } from './breaker/pending-queue.ts';
+import type { Overflow, ResourceLimits } from './breaker/index.ts';
+import { type PendingEntry, PendingQueue } from './breaker/index.ts';
 
 type Waiter = (admitted: boolean) => void;
 

@@ -1,10 +1,19 @@
 // envoy.config.listener.v3.Listener → ListenerTable: address and binding, listener filters, the
 // filter chains (each an http_connection_manager or a tcp_proxy) and Envoy's filter chain match.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { CORS_FILTER_TYPE_URL } from '../http/cors/index.ts';
+import {
+  bool,
+  ConfigError,
+  enumName,
+  joinPath,
+  type Obj,
+  objList,
+  optionalDurationMs,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
+import { CORS_FILTER_TYPE_URL } from './cors.ts';
 import { compileFault } from './fault.ts';
-import { bool, enumName, type Obj, objList, optionalObj } from './fields.ts';
 import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
 import { FilterChainSelector } from './filter-chain-match.ts';
 import { compileListenerFilters } from './listener-filters.ts';
@@ -17,7 +26,6 @@ import type {
   RouteTable,
   TrafficDirection,
 } from './types.ts';
-import { optionalDurationMs, optionalUint } from './values.ts';
 
 const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';

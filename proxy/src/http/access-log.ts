@@ -1,7 +1,7 @@
 // Access log: one JSON line per request with Envoy's fields, written asynchronously (the request
 // path only builds the entry; serialisation and I/O happen off the response's critical section).
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { formatFlags } from './response-flags.ts';
+import { formatFlags } from '../metrics/index.ts';
 
 export interface AccessLogEntry {
   start_time: string;

@@ -2,7 +2,7 @@
 // composition, in Envoy's filter order — edge headers, route lookup, buffer limit, fault, then the
 // route action (direct response, redirect, or the router forwarding upstream).
 import { type Readable, Transform } from 'node:stream';
-import type { Cluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/index.ts';
 import type {
   ForwardAction,
   HeaderMutation,
@@ -11,8 +11,9 @@ import type {
   RouteEntry,
   VirtualHostTable,
   WeightedClusterTable,
-} from '../compile/types.ts';
-import type { HttpStats } from '../metrics/stats.ts';
+} from '../compile/index.ts';
+import type { HttpStats } from '../metrics/index.ts';
+import { RF } from '../metrics/index.ts';
 import type { AccessLogger } from './access-log.ts';
 import { decideCors } from './cors/index.ts';
 import {
@@ -28,7 +29,6 @@ import { Forwarder } from './forward.ts';
 import { sendLocalReply } from './local-reply.ts';
 import { peerOf } from './peer.ts';
 import { bufferBody } from './request-body.ts';
-import { RF } from './response-flags.ts';
 import { Stream } from './stream.ts';
 
 export interface ConnectionManagerDeps {

@@ -2,7 +2,7 @@
 // compatibility API for HTTP/2), reduced to what routing and forwarding need.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import type { RequestView } from '../compile/types.ts';
+import type { RequestView } from '../compile/index.ts';
 
 export type DownstreamRequest = IncomingMessage | Http2ServerRequest;
 export type DownstreamResponse = ServerResponse | Http2ServerResponse;

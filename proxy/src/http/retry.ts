@@ -1,5 +1,7 @@
 // Whether an attempt's outcome is retried under a route's retry_policy (Envoy router semantics),
 // and how long to back off first.
+
+import type { RetryPolicyTable } from '../compile/index.ts';
 import {
   RETRY_ON_5XX,
   RETRY_ON_CONNECT_FAILURE,
@@ -9,8 +11,7 @@ import {
   RETRY_ON_RETRIABLE_4XX,
   RETRY_ON_RETRIABLE_HEADERS,
   RETRY_ON_RETRIABLE_STATUS_CODES,
-} from '../compile/retry.ts';
-import type { RetryPolicyTable } from '../compile/types.ts';
+} from '../compile/index.ts';
 import type { Headers } from './downstream.ts';
 
 /** Why an attempt produced no response. */

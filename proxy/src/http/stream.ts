@@ -1,14 +1,13 @@
 // Per-request state: one object per downstream request, holding what the access log, the stats and
 // the router need to know about it. Everything the request path decides is recorded here.
 import { randomUUID } from 'node:crypto';
-import { applyHeaderMutation } from '../compile/headers.ts';
-import type { HeaderMutation, HttpConnectionManagerTable } from '../compile/types.ts';
-import { countResponse, type HttpStats } from '../metrics/stats.ts';
+import type { HeaderMutation, HttpConnectionManagerTable } from '../compile/index.ts';
+import { applyHeaderMutation } from '../compile/index.ts';
+import { countResponse, type HttpStats, RF } from '../metrics/index.ts';
 import type { AccessLogEntry, AccessLogger } from './access-log.ts';
 import type { DownstreamRequest, DownstreamResponse, Headers, RequestInfo } from './downstream.ts';
 import { isGrpcRequest, type LocalReply, sendLocalReply } from './local-reply.ts';
 import { peerOf } from './peer.ts';
-import { RF } from './response-flags.ts';
 
 export class Stream {
   readonly startTime = Date.now();

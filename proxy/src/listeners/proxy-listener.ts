@@ -9,10 +9,10 @@
 // A listener with bind_to_port false has no socket and only receives hand-offs. A plain listener
 // (one unconditional chain, no listener filters) skips 1–3 and hands the socket straight over.
 import net from 'node:net';
-import { predicateMatches } from '../compile/listener-filters.ts';
-import type { FilterChainTable, ListenerTable } from '../compile/types.ts';
-import type { ListenerStats } from '../metrics/stats.ts';
-import { TcpProxySession } from '../tcp/tcp-proxy.ts';
+import type { FilterChainTable, ListenerTable } from '../compile/index.ts';
+import { predicateMatches } from '../compile/index.ts';
+import type { ListenerStats } from '../metrics/index.ts';
+import { TcpProxySession } from '../tcp/index.ts';
 import { AcceptedConnection } from './accepted-connection.ts';
 import type { HttpChainServer } from './http-listener.ts';
 import { inspectHttp } from './inspect.ts';

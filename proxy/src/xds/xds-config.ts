@@ -2,10 +2,10 @@
 // whole (schema, supported fields) and compiled together with the other types before it is
 // accepted, so a bad update is NACKed and the last good config keeps running. Listeners wait
 // (warm) until their RDS route configuration has arrived; EDS clusters start without endpoints.
-import { compileCluster } from '../compile/cluster.ts';
-import type { Obj } from '../compile/fields.ts';
-import { compileListener, MissingRouteConfig } from '../compile/listener.ts';
-import type { ClusterTable, ListenerTable, RuntimeConfig } from '../compile/types.ts';
+
+import type { ClusterTable, ListenerTable, RuntimeConfig } from '../compile/index.ts';
+import { compileCluster, compileListener, MissingRouteConfig } from '../compile/index.ts';
+import type { Obj } from '../config/index.ts';
 import { type ConfigError, ConfigErrors, checkSupported, validateEnvoyMessage } from '../config/index.ts';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from './ads-client.ts';
 import { decodeAny, type EncodedAny } from './decode.ts';

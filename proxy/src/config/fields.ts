@@ -1,7 +1,7 @@
 // Typed readers for fields of an already schema-validated message (proto3 JSON, snake_case keys,
 // enums by name, integers as numbers). Validation has run, so these mostly guard against a caller
 // that skipped it; each one still names the field path when the value has the wrong shape.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { ConfigError, joinPath } from './errors.ts';
 
 export type Obj = Record<string, unknown>;
 

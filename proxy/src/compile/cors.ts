@@ -2,10 +2,18 @@
 // typed_per_filter_config) → CorsTable. Envoy reads each field from the most specific level that
 // sets it (route, then virtual host), and whether the filter is enabled from the most specific
 // level alone; that merge happens here, once per route, so the request path reads one table.
-import { bool, list, type Obj, obj, str } from '../../compile/fields.ts';
-import { compileStringMatcher, type StringMatcherTable } from '../../compile/string-match.ts';
-import { fractionalPercent } from '../../compile/values.ts';
-import { ConfigError, joinMapKey, joinPath } from '../../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  fractionalPercent,
+  joinMapKey,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  str,
+} from '../config/index.ts';
+import { compileStringMatcher, type StringMatcherTable } from './string-match.ts';
 
 export const CORS_FILTER_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors';
 export const CORS_POLICY_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy';

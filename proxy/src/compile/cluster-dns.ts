@@ -1,9 +1,14 @@
 // STRICT_DNS and LOGICAL_DNS clusters (already schema-validated) → DnsClusterConfig: the names to
 // resolve, taken from load_assignment, and how to resolve them, with Envoy's defaults as data.
-import { enumName, type Obj, optionalObj } from '../compile/fields.ts';
-import type { EndpointTable } from '../compile/types.ts';
-import { optionalDurationMs } from '../compile/values.ts';
-import { ConfigError, joinPath } from '../config/errors.ts';
+import {
+  ConfigError,
+  enumName,
+  joinPath,
+  type Obj,
+  optionalDurationMs,
+  optionalObj,
+} from '../config/index.ts';
+import type { EndpointTable } from './types.ts';
 
 /** Envoy's Cluster.DnsLookupFamily, in enum order (AUTO is proto3's default). */
 export const DNS_LOOKUP_FAMILIES = ['AUTO', 'V4_ONLY', 'V6_ONLY', 'V4_PREFERRED', 'ALL'] as const;

@@ -1,6 +1,6 @@
 // Decoders for the proto3-JSON scalar forms Envoy accepts (Duration strings, wrapper types,
 // FractionalPercent). Each one names the field path when the value is wrong.
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError } from './errors.ts';
 
 const DURATION = /^(-?\d+)(?:\.(\d{1,9}))?s$/;
 

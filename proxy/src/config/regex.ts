@@ -6,7 +6,7 @@
 // 100-fold repetition such as `.{100}` takes ~10 ms). Verdicts and translations are cached by pattern,
 // so a config push that repeats its regexes pays this once.
 import { createRequire } from 'node:module';
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { ConfigError, joinPath } from './errors.ts';
 import { type Obj, obj, str } from './fields.ts';
 import { type Translation, translate, Unsupported } from './re2-syntax.ts';
 
