@@ -181,38 +181,69 @@ function folderCycles(edges: readonly ImportEdge[], roots: readonly string[]): V
     const key = `${from}\0${to}`;
     between.set(key, [...(between.get(key) ?? []), edge]);
   }
+  return tangles('folder-cycle', between);
+}
+
+function fileCycles(edges: readonly ImportEdge[]): Violation[] {
+  const between = new Map<string, ImportEdge[]>();
+  for (const edge of edges) {
+    if (edge.typeOnly) continue;
+    const key = `${edge.from}\0${edge.to}`;
+    between.set(key, [...(between.get(key) ?? []), edge]);
+  }
+  return tangles('file-cycle', between);
+}
+
+/**
+ * One violation per tangle (units joined by cycles): its cycles, then every import on them, once per
+ * hop, the hops on the most cycles first. One wrong-way import usually closes many cycles at once;
+ * it is then the hop that is on all of them.
+ */
+function tangles(
+  kind: 'folder-cycle' | 'file-cycle',
+  between: ReadonlyMap<string, ImportEdge[]>,
+): Violation[] {
   const graph = new Map<string, Set<string>>();
   for (const key of between.keys()) {
     const [from, to] = key.split('\0') as [string, string];
     addEdge(graph, from, to);
   }
-  return cycles(graph).map((cycle) => {
-    const hops = cycle.map((unit, i) => {
-      const next = cycle[(i + 1) % cycle.length]!;
-      const imports = between.get(`${unit}\0${next}`)!;
-      return `  ${unit} → ${next}:\n${imports.map((edge) => `      ${describe(edge)}`).join('\n')}`;
-    });
+  const leader = new Map<string, string>(); // union-find over units: cycles sharing a unit tangle
+  const find = (unit: string): string => {
+    const up = leader.get(unit) ?? unit;
+    if (up === unit) return unit;
+    const root = find(up);
+    leader.set(unit, root);
+    return root;
+  };
+  const found = cycles(graph);
+  for (const cycle of found) for (const unit of cycle) leader.set(find(unit), find(cycle[0]!));
+  const groups = new Map<string, string[][]>();
+  for (const cycle of found) groups.set(find(cycle[0]!), [...(groups.get(find(cycle[0]!)) ?? []), cycle]);
+  return [...groups.values()].map((group) => {
+    const onCycles = new Map<string, number>();
+    for (const cycle of group) {
+      cycle.forEach((unit, i) => {
+        const key = `${unit}\0${cycle[(i + 1) % cycle.length]}`;
+        onCycles.set(key, (onCycles.get(key) ?? 0) + 1);
+      });
+    }
+    const hops = [...onCycles]
+      .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+      .map(([key, count]) => {
+        const [from, to] = key.split('\0');
+        const imports = between.get(key)!.map((edge) => `      ${describe(edge)}`);
+        return `    ${from} → ${to} (on ${count} of ${group.length}):\n${imports.join('\n')}`;
+      });
+    const noun = kind === 'folder-cycle' ? 'folder' : 'file';
+    const lines = group.map((cycle) => `    ${[...cycle, cycle[0]].join(' → ')}`);
     return {
-      kind: 'folder-cycle' as const,
-      message: `folder cycle ${[...cycle, cycle[0]].join(' → ')}\n${hops.join('\n')}`,
+      kind,
+      message:
+        `${group.length} ${noun} cycle${group.length > 1 ? 's' : ''}:\n${lines.join('\n')}\n` +
+        `  made by these imports, the hops on the most cycles first:\n${hops.join('\n')}`,
     };
   });
-}
-
-function fileCycles(edges: readonly ImportEdge[]): Violation[] {
-  const graph = new Map<string, Set<string>>();
-  const first = new Map<string, ImportEdge>();
-  for (const edge of edges) {
-    if (edge.typeOnly) continue;
-    addEdge(graph, edge.from, edge.to);
-    if (!first.has(`${edge.from}\0${edge.to}`)) first.set(`${edge.from}\0${edge.to}`, edge);
-  }
-  return cycles(graph).map((cycle) => ({
-    kind: 'file-cycle' as const,
-    message: `file cycle ${[...cycle, cycle[0]].join(' → ')}\n${cycle
-      .map((file, i) => `      ${describe(first.get(`${file}\0${cycle[(i + 1) % cycle.length]}`)!)}`)
-      .join('\n')}`,
-  }));
 }
 
 function addEdge(graph: Map<string, Set<string>>, from: string, to: string): void {

@@ -56,21 +56,31 @@ t.test("another folder's file, reached past its index, is named with file and li
   t.match(violations[2]!.message, "src/main.ts:2 imports './compile/lb/lb.ts'");
 });
 
-t.test('a folder cycle names every import on each hop, type-only ones included', async (t) => {
-  const dir = tree(t, {
-    ...CLEAN,
-    // config (the bottom layer) reaches up for a type of compile's: config → compile → config
-    'src/config/fields.ts':
-      "import type { Table } from '../compile/index.ts';\nexport const readField: Table | 1 = 1;\n",
-  });
-  const violations = checkLayers(dir, ['src']);
-  t.same(kinds(violations), ['folder-cycle', 'folder-cycle']);
-  t.match(violations[0]!.message, 'folder cycle src/compile → src/config → src/compile');
-  t.match(violations[0]!.message, "src/compile/compile.ts:1 imports '../config/index.ts'");
-  t.match(violations[0]!.message, "src/config/fields.ts:1 imports '../compile/index.ts' (type only)");
-  // the longer way round, through the nested folder, is reported as its own cycle
-  t.match(violations[1]!.message, 'folder cycle src/compile → src/compile/lb → src/config → src/compile');
-});
+t.test(
+  'a folder cycle names every import on it, type-only ones included, the shared hop first',
+  async (t) => {
+    const dir = tree(t, {
+      ...CLEAN,
+      // config (the bottom layer) reaches up for a type of compile's: config → compile → config
+      'src/config/fields.ts':
+        "import type { Table } from '../compile/index.ts';\nexport const readField: Table | 1 = 1;\n",
+    });
+    const violations = checkLayers(dir, ['src']);
+    t.same(kinds(violations), ['folder-cycle'], 'one tangle, one violation');
+    const message = violations[0]!.message;
+    t.match(message, /^2 folder cycles:\n/);
+    t.match(message, '    src/compile → src/config → src/compile\n');
+    // the longer way round, through the nested folder, is a cycle of its own
+    t.match(message, '    src/compile → src/compile/lb → src/config → src/compile\n');
+    const hops = message.split('made by these imports')[1]!;
+    t.match(
+      hops,
+      /^[^\n]*\n {4}src\/config → src\/compile \(on 2 of 2\):\n {6}src\/config\/fields.ts:1 imports '..\/compile\/index.ts' \(type only\)\n/,
+      'the wrong-way import, on every cycle, comes first',
+    );
+    t.match(hops, "src/compile/compile.ts:1 imports '../config/index.ts'");
+  },
+);
 
 t.test('a file cycle counts value imports only', async (t) => {
   const valueCycle = tree(t, {
@@ -82,7 +92,7 @@ t.test('a file cycle counts value imports only', async (t) => {
   t.same(kinds(violations), ['file-cycle']);
   t.match(
     violations[0]!.message,
-    'file cycle src/compile/compile.ts → src/compile/types.ts → src/compile/compile.ts',
+    '1 file cycle:\n    src/compile/compile.ts → src/compile/types.ts → src/compile/compile.ts\n',
   );
   t.match(violations[0]!.message, "src/compile/types.ts:1 imports './compile.ts'");
 
