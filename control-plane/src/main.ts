@@ -9,7 +9,7 @@ import { MonitoringServer } from './monitoring.ts';
 import { nackedHosts } from './nack-hosts.ts';
 import { proxyIdentity } from './proxy-identity.ts';
 import { ResourceStatusTracker } from './resource-status.ts';
-import { FileSource, type SourceState } from './sources/files.ts';
+import { FileSource, type SourceState } from './sources/index.ts';
 import {
   type EndpointSpec,
   identityKeyFor,

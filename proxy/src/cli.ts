@@ -2,8 +2,8 @@
 // weft-proxy: the sidecar. `--bootstrap FILE` runs it from a static Envoy v3 Bootstrap.
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
-import { AdminServer } from './admin/server.ts';
-import { compileBootstrap } from './compile/runtime.ts';
+import { AdminServer } from './admin/index.ts';
+import { compileBootstrap } from './compile/index.ts';
 import { ConfigError, ConfigErrors, loadBootstrapFile } from './config/index.ts';
 import { runInit } from './init/index.ts';
 import { log, stopWaitingForLogs } from './log.ts';

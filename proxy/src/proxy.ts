@@ -1,12 +1,11 @@
 // The proxy process's owner object: holds the current runtime config and every long-running part
 // (listeners, cluster pools, access logs, admin) and swaps config versions atomically.
-import { ClusterManager } from './cluster/manager.ts';
-import type { ListenerTable, RuntimeConfig } from './compile/types.ts';
-import { AccessLogger } from './http/access-log.ts';
-import { ListenerRegistry } from './listeners/listener-registry.ts';
-import type { ListenerDeps } from './listeners/listener-version.ts';
-import { ProxyListener } from './listeners/proxy-listener.ts';
-import { StatsStore } from './metrics/stats.ts';
+import { ClusterManager } from './cluster/index.ts';
+import type { ListenerTable, RuntimeConfig } from './compile/index.ts';
+import { AccessLogger } from './http/stream/index.ts';
+import type { ListenerDeps } from './listeners/index.ts';
+import { ListenerRegistry, ProxyListener } from './listeners/index.ts';
+import { StatsStore } from './metrics/index.ts';
 
 export interface ListenerAddress {
   readonly name: string;

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { type Diagnostic, type LoadOptions, loadResources, type Resource } from '../model/index.ts';
-import { FileSource } from '../sources/files.ts';
+import { FileSource } from '../sources/index.ts';
 import { CliError } from './command.ts';
 
 export interface LoadedPaths {

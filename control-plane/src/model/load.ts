@@ -1,8 +1,12 @@
 // YAML text → resources. Each document is parsed with its node ranges kept, so every finding names
 // file:line; a document with an error is rejected alone and the others still load.
 import { LineCounter, parseAllDocuments } from 'yaml';
+import { validateDestinationRule } from './destination-rule.ts';
 import { type Path, Reporter } from './report.ts';
 import { asObj, isPlainObject } from './schema.ts';
+import { validateService } from './service.ts';
+import { validateServiceEntry } from './service-entry.ts';
+import { validateSidecar } from './sidecar.ts';
 import type {
   Diagnostic,
   JsonObject,
@@ -12,13 +16,9 @@ import type {
   Resource,
   ResourceKind,
 } from './types.ts';
-import { validateDestinationRule } from './validate/destination-rule.ts';
-import { validateService } from './validate/service.ts';
-import { validateServiceEntry } from './validate/service-entry.ts';
-import { validateSidecar } from './validate/sidecar.ts';
-import { validateVirtualService } from './validate/virtual-service.ts';
-import { validateWorkloadEntry } from './validate/workload-entry.ts';
 import { describe, suggest } from './values.ts';
+import { validateVirtualService } from './virtual-service.ts';
+import { validateWorkloadEntry } from './workload-entry.ts';
 
 const WEFT_API = 'networking.weft.dev/v1';
 const ISTIO_APIS = ['networking.istio.io/v1', 'networking.istio.io/v1beta1', 'networking.istio.io/v1alpha3'];

@@ -1,6 +1,6 @@
 // Value rules shared by every kind: Istio's duration strings, percentages, RE2 regexes, names, and
 // "did you mean" suggestions for misspelt field names.
-import { compileRe2 } from '../../../proxy/src/compile/index.ts';
+import { compileRe2 } from '../../../proxy/src/config/index.ts';
 
 const UNIT_NS: Readonly<Record<string, number>> = {
   ns: 1,

@@ -1,6 +1,7 @@
 // Test support: a golden case is one YAML file holding the mesh resources plus one `TranslateCase`
-// document naming the proxy, the endpoints (the model has no WorkloadEntry yet) and the requests the
-// simulation test sends through the translated config.
+// document naming the proxy, the endpoints (explicit, as translate() takes them; the running control
+// plane derives them from WorkloadEntries, mesh-endpoints.ts) and the requests the simulation test
+// sends through the translated config.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';

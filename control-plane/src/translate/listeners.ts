@@ -1,6 +1,8 @@
-// LDS and RDS: one listener per service port (Istio's `0.0.0.0_<port>`; bound directly until
-// interception lands) whose connection manager takes route configuration `<port>` over ADS, and
-// that route configuration: one virtual host per service on the port, with Istio's domains.
+// LDS and RDS: one listener per service port (Istio's `0.0.0.0_<port>`) whose connection manager
+// takes route configuration `<port>` over ADS, and that route configuration: one virtual host per
+// service on the port, with Istio's domains. The listener binds the port itself for a proxy without
+// interception; an intercepted proxy (INTERCEPTION_MODE=REDIRECT) gets interception.ts's listeners
+// instead, which reuse the route configurations and filters built here.
 import { CORS, CORS_FILTER } from './cors.ts';
 import { defaultRoutes, type RouteScope, virtualServiceRoutes } from './http-routes.ts';
 import type { Registry, ServiceInfo } from './registry.ts';

@@ -21,8 +21,9 @@ export interface ProxyIdentity {
 }
 
 /**
- * One workload behind a service. The model has no WorkloadEntry yet, so endpoints come in explicitly,
- * keyed by service FQDN. `port` is the workload's port; `ports` maps a Service port name to the
+ * One workload behind a service. Translation takes endpoints as an input, keyed by service FQDN, not
+ * from the resources: the control plane derives them from the WorkloadEntries each Service selects
+ * (mesh-endpoints.ts), golden cases list them. `port` is the workload's port; `ports` maps a Service port name to the
  * workload's port (as WorkloadEntry.ports does) for multi-port services and wins over `port`.
  */
 export interface EndpointSpec {

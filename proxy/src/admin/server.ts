@@ -2,7 +2,7 @@
 // Bind it to loopback: it can stop the proxy.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderPrometheus } from '../metrics/prometheus.ts';
+import { renderPrometheus } from '../metrics/index.ts';
 import type { WeftProxy } from '../proxy.ts';
 import { renderClusters } from './clusters.ts';
 

@@ -1,7 +1,7 @@
 // A cluster at run time: the endpoints of one config version, the balancer over them (priorities,
 // panic mode, then lb_policy), and the state that outlives versions (stats, breakers, outlier
 // detection).
-import type { ClusterTable } from '../compile/types.ts';
+import type { ClusterTable } from '../compile/index.ts';
 import type { Admission } from './breaker/index.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { HealthChecker } from './health/index.ts';

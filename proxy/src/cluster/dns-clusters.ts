@@ -2,7 +2,7 @@
 // that leaves a cluster's DNS settings alone keeps its resolver (and its hosts); one that changes
 // them starts a new resolver seeded with the old one's addresses. When a resolver's hosts change,
 // `onChange` names the cluster so that the cluster manager rebuilds just that cluster.
-import type { ClusterTable } from '../compile/types.ts';
+import type { ClusterTable } from '../compile/index.ts';
 import { type DnsLookup, DnsResolver, systemLookup } from './dns-resolver.ts';
 
 interface Running {

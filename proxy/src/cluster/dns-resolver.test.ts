@@ -1,6 +1,6 @@
 // DnsResolver with a scripted lookup (answers and failures on demand) and the system lookup.
 import t from 'tap';
-import type { DnsClusterConfig } from './dns-config.ts';
+import type { DnsClusterConfig } from '../compile/cluster-dns.ts';
 import { type DnsAnswer, type DnsLookup, DnsResolver, systemLookup } from './dns-resolver.ts';
 
 const config = (over: Partial<DnsClusterConfig> = {}): DnsClusterConfig => ({

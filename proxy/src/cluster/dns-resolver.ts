@@ -5,8 +5,7 @@
 // address; LOGICAL_DNS uses only the first address of its one name.
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
-import type { EndpointTable } from '../compile/types.ts';
-import type { DnsClusterConfig, DnsLookupFamily, DnsTarget } from './dns-config.ts';
+import type { DnsClusterConfig, DnsLookupFamily, DnsTarget, EndpointTable } from '../compile/index.ts';
 
 export interface DnsAnswer {
   /** In the order the resolver gave them, already narrowed to the lookup family. */

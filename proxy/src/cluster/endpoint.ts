@@ -1,8 +1,8 @@
 // One upstream endpoint: its connection pool and its counters. Pools outlive config versions as long
 // as the endpoint (address, port, protocol) stays, so a config push never drops warm connections.
 import { Pool } from 'undici';
-import type { ClusterTable, EndpointTable } from '../compile/types.ts';
-import type { LbHost } from './lb/types.ts';
+import type { ClusterTable, EndpointTable } from '../compile/index.ts';
+import type { LbHost } from './lb/index.ts';
 
 export interface EndpointStats {
   rqTotal: number;

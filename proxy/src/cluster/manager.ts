@@ -2,7 +2,7 @@
 // stats, the circuit-breaker counters and outlier detection outlive versions, so a push never
 // resets a breaker or forgets an ejection; a host that disappears from the config is closed
 // gracefully (in-flight requests finish first).
-import type { ClusterTable, EndpointTable } from '../compile/types.ts';
+import type { ClusterTable, EndpointTable } from '../compile/index.ts';
 import { log } from '../log.ts';
 import { Admission, ClusterBreakers } from './breaker/index.ts';
 import { Cluster, type ClusterState, newClusterStats } from './cluster.ts';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { compileCluster } from '../compile/cluster.ts';
+import { compileCluster } from '../compile/index.ts';
 import { OriginalDstHosts, parseHostHeader } from './original-dst.ts';
 
 function cluster(config: Record<string, unknown> = {}) {

@@ -5,9 +5,9 @@
 // last sweep and have nothing in flight are closed and forgotten, so a pod that talks to many
 // destinations does not accumulate pools.
 import { isIP } from 'node:net';
-import type { ClusterTable, EndpointTable, OriginalDstTable } from '../compile/types.ts';
+import type { ClusterTable, EndpointTable, OriginalDstTable } from '../compile/index.ts';
 import { Endpoint, poolKey } from './endpoint.ts';
-import type { PickContext } from './lb/types.ts';
+import type { PickContext } from './lb/index.ts';
 
 export class OriginalDstHosts {
   private readonly hosts = new Map<string, Endpoint>();

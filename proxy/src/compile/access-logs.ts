@@ -1,6 +1,5 @@
 // access_log lists (of the HTTP connection manager and of tcp_proxy) → where each log is written.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { objList, optionalObj } from './fields.ts';
+import { ConfigError, joinPath, objList, optionalObj } from '../config/index.ts';
 import type { AccessLogTable } from './types.ts';
 
 const FILE_LOG_TYPE = 'type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog';

@@ -1,10 +1,10 @@
 // IP addresses and envoy.config.core.v3.CidrRange for filter chain matching. Ranges are parsed once
 // at compile time; connection addresses are parsed per connection into a caller-owned word array,
 // without allocating, and only when some chain actually has a range to test.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import type { Obj } from './fields.ts';
+
+import type { Obj } from '../config/index.ts';
+import { ConfigError, joinPath, optionalUint } from '../config/index.ts';
 import type { CidrRangeTable } from './types.ts';
-import { optionalUint } from './values.ts';
 
 /** The address family parseIp found: 4, 6, or 0 when the text is not an IP address. */
 export type IpFamily = 0 | 4 | 6;

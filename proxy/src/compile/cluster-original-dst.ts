@@ -3,10 +3,16 @@
 // upstream_bind_config (Istio binds inbound passthrough connections to 127.0.0.6 so that the
 // redirect rules let them through).
 import { isIP } from 'node:net';
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
+import {
+  ConfigError,
+  joinPath,
+  type Obj,
+  objList,
+  optionalDurationMs,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
 import type { OriginalDstTable } from './types.ts';
-import { optionalDurationMs, optionalUint } from './values.ts';
 
 /** Envoy's default header for use_http_header. */
 export const ORIGINAL_DST_HOST_HEADER = 'x-envoy-original-dst-host';

@@ -1,15 +1,21 @@
 // envoy.config.cluster.v3.Cluster (STATIC, EDS, STRICT_DNS, LOGICAL_DNS, ORIGINAL_DST) → ClusterTable.
 
-import { compileCircuitBreakers } from '../cluster/breaker/config.ts';
-import { compileDnsConfig } from '../cluster/dns-config.ts';
-import { compileHealthChecks } from '../cluster/health/config.ts';
-import { compileLbConfig } from '../cluster/lb/config.ts';
-import { compileOutlierDetection } from '../cluster/outlier/config.ts';
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { compileCircuitBreakers } from '../cluster/breaker/index.ts';
+import { compileHealthChecks } from '../cluster/health/index.ts';
+import { compileLbConfig } from '../cluster/lb/index.ts';
+import { compileOutlierDetection } from '../cluster/outlier/index.ts';
+import {
+  ConfigError,
+  joinPath,
+  type Obj,
+  objList,
+  optionalDurationMs,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
+import { compileDnsConfig } from './cluster-dns.ts';
 import { compileBindAddress, compileOriginalDst } from './cluster-original-dst.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
 import type { ClusterTable, EndpointTable } from './types.ts';
-import { optionalDurationMs, optionalUint } from './values.ts';
 
 const HTTP_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 

@@ -1,10 +1,20 @@
 // envoy.extensions.filters.http.fault.v3.HTTPFault → FaultTable, for the listener's fault filter and
 // for per-route overrides in typed_per_filter_config.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { list, type Obj, obj, oneOf, str } from './fields.ts';
+import {
+  ConfigError,
+  durationMs,
+  fractionalPercent,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  oneOf,
+  optionalUint,
+  str,
+  uint,
+} from '../config/index.ts';
 import { compileHeaderMatcher } from './string-match.ts';
 import type { FaultTable } from './types.ts';
-import { durationMs, fractionalPercent, optionalUint, uint } from './values.ts';
 
 export const FAULT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
 

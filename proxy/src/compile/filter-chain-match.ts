@@ -9,7 +9,7 @@
 // map lookups (plus a prefix scan where ranges other than single IPv4 hosts are configured) and
 // allocates nothing. Two chains that would match exactly the same connections are a config error,
 // as in Envoy.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { ConfigError, joinPath } from '../config/index.ts';
 import { cidrContains, type IpFamily, parseIp } from './cidr.ts';
 import type { CidrRangeTable, ConnectionFacts, FilterChainMatchTable, FilterChainTable } from './types.ts';
 

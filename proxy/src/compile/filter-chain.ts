@@ -1,9 +1,16 @@
 // envoy.config.listener.v3.FilterChain → FilterChainTable: its filter_chain_match and its one
 // terminal network filter, an http_connection_manager or a tcp_proxy. A chain with no filters is
 // valid Envoy configuration: its connections are closed.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import {
+  ConfigError,
+  enumName,
+  joinPath,
+  type Obj,
+  objList,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
 import { compileCidr } from './cidr.ts';
-import { enumName, type Obj, objList, optionalObj } from './fields.ts';
 import { compileTcpProxy, TCP_PROXY_TYPE } from './tcp-proxy.ts';
 import type {
   FilterChainMatchTable,
@@ -12,7 +19,6 @@ import type {
   SourceType,
   TrafficDirection,
 } from './types.ts';
-import { optionalUint } from './values.ts';
 
 export const HCM_TYPE =
   'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';

@@ -2,7 +2,7 @@
 // Parsed once at compile time into literal parts and command records; evaluated per request by a
 // switch over the command, with no closures. Unknown headers format as "" (not "-" as in access logs).
 import { hostname } from 'node:os';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError } from '../config/index.ts';
 import type { HeaderFormatCommand, HeaderFormatPart } from './types.ts';
 
 export type HeaderRecord = Record<string, string | string[] | undefined>;

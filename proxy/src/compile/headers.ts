@@ -1,7 +1,6 @@
 // HeaderValueOption lists and `*_headers_to_remove` → HeaderMutation, and the per-request applier.
 // Envoy's order within one mutation: remove; evaluate every value and condition; overwrite; add.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { bool, enumName, list, obj, str } from './fields.ts';
+import { bool, ConfigError, enumName, joinPath, list, obj, str } from '../config/index.ts';
 import {
   formatHeaderValue,
   type HeaderFormatContext,

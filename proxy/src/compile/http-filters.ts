@@ -1,12 +1,10 @@
 // An HTTP connection manager's http_filters → the ordered list of filter configs the connection
 // manager runs, in config order (Envoy's filter chain). The router is the terminal filter and must
 // come last; a filter Weft does not implement is refused here, naming its index.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { ConfigError, joinPath, list, type Obj, obj, optionalUint, str } from '../config/index.ts';
 import { compileFault } from './fault.ts';
-import { list, type Obj, obj, str } from './fields.ts';
 import { compileHeaderMutation } from './headers.ts';
 import type { HeaderMutation, HttpFilterTable } from './types.ts';
-import { optionalUint } from './values.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/';
 export const ROUTER_TYPE_URL = `${TYPE_PREFIX}envoy.extensions.filters.http.router.v3.Router`;

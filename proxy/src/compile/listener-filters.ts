@@ -5,8 +5,7 @@
 //                    filter chain that requires another transport protocol is refused (filter-chain.ts),
 //                    so a TLS connection can never be matched to a chain written for TLS.
 // filter_disabled predicates (destination port ranges with and/or/not) are compiled to data.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
+import { ConfigError, joinPath, type Obj, objList, optionalObj } from '../config/index.ts';
 import type { ListenerFilterPredicate, ListenerFilterTable } from './types.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/envoy.extensions.filters.listener.';

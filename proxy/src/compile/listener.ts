@@ -1,8 +1,17 @@
 // envoy.config.listener.v3.Listener → ListenerTable: address and binding, listener filters, the
 // filter chains (each an http_connection_manager or a tcp_proxy) and Envoy's filter chain match.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  enumName,
+  joinPath,
+  type Obj,
+  objList,
+  optionalDurationMs,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
-import { bool, enumName, type Obj, objList, optionalObj } from './fields.ts';
 import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
 import { FilterChainSelector } from './filter-chain-match.ts';
 import { compileHttpFilters } from './http-filters.ts';
@@ -15,7 +24,6 @@ import type {
   RouteTable,
   TrafficDirection,
 } from './types.ts';
-import { optionalDurationMs, optionalUint } from './values.ts';
 
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;

@@ -1,10 +1,18 @@
 // envoy.config.route.v3.RetryPolicy → RetryPolicyTable. retry_on is parsed into a bit set once, so the
 // router tests a bit per attempt instead of comparing strings.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { list, type Obj, obj, str } from './fields.ts';
+import {
+  ConfigError,
+  durationMs,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  optionalUint,
+  str,
+  uint,
+} from '../config/index.ts';
 import { compileHeaderMatcher } from './string-match.ts';
 import type { RetryPolicyTable } from './types.ts';
-import { durationMs, optionalUint, uint } from './values.ts';
 
 // x-envoy-retry-on conditions
 export const RETRY_ON_5XX = 1 << 0;

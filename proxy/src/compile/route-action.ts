@@ -1,11 +1,26 @@
 // A route's action: RouteAction → ForwardAction, RedirectAction, DirectResponseAction.
-import { compileHashPolicy, type HashPolicy } from '../cluster/lb/hash-policy.ts';
-import { ConfigError, joinMapKey, joinPath } from '../config/errors.ts';
-import { CORS_POLICY_TYPE_URL } from '../http/cors/index.ts';
+import { compileHashPolicy, type HashPolicy } from '../cluster/lb/index.ts';
+import {
+  bool,
+  ConfigError,
+  compileRegexRewrite,
+  durationMs,
+  enumName,
+  fractionalPercent,
+  joinMapKey,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  oneOf,
+  onlyOneSet,
+  optionalUint,
+  str,
+  uint,
+} from '../config/index.ts';
+import { CORS_POLICY_TYPE_URL } from './cors.ts';
 import { compileFault, FAULT_TYPE_URL } from './fault.ts';
-import { bool, enumName, list, type Obj, obj, oneOf, onlyOneSet, str } from './fields.ts';
 import { compileHeaderMutation } from './headers.ts';
-import { compileRegexRewrite } from './regex.ts';
 import { compileRetryPolicy } from './retry.ts';
 import type { CompiledRouteMatch } from './route-match.ts';
 import type {
@@ -18,7 +33,6 @@ import type {
   RetryPolicyTable,
   WeightedClusterTable,
 } from './types.ts';
-import { durationMs, fractionalPercent, optionalUint, uint } from './values.ts';
 
 /** What a route inherits from its virtual host and route configuration. */
 export interface ActionScope {

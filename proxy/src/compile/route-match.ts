@@ -4,9 +4,17 @@
 // Query strings are never parsed into a map. A route with query_parameters scans the raw query for
 // just the names it needs, and only after its path and headers matched; routes without them never
 // look at the query, so requests pay for query parsing only when a candidate route asks for it.
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { bool, list, type Obj, obj, oneOf, str } from './fields.ts';
-import { compileRegexMatcher } from './regex.ts';
+import {
+  bool,
+  ConfigError,
+  compileRegexMatcher,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  oneOf,
+  str,
+} from '../config/index.ts';
 import {
   asciiLower,
   compileHeaderMatcher,

@@ -1,8 +1,17 @@
 // envoy.config.route.v3.RouteConfiguration → RouteTable: virtual hosts with a domain index built once,
 // and each virtual host's routes in order (the first whose match succeeds wins).
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { type CorsPolicyConfig, corsPolicyOf, mergeCors } from '../http/cors/index.ts';
-import { bool, list, type Obj, obj, oneOf, str } from './fields.ts';
+import {
+  bool,
+  ConfigError,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  oneOf,
+  optionalUint,
+  str,
+} from '../config/index.ts';
+import { type CorsPolicyConfig, corsPolicyOf, mergeCors } from './cors.ts';
 import { compileRetryPolicy } from './retry.ts';
 import {
   type ActionScope,
@@ -23,7 +32,6 @@ import type {
   RouteTable,
   VirtualHostTable,
 } from './types.ts';
-import { optionalUint } from './values.ts';
 
 export interface RouteCompileOptions {
   /** The listener's per_connection_buffer_limit_bytes, which also caps per-route limits. */

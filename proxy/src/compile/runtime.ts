@@ -1,11 +1,9 @@
 // A validated Bootstrap → the RuntimeConfig the proxy runs. The same compilers will take xDS
 // resources; only this file knows about the bootstrap's static_resources shape.
-import { ConfigError, joinPath } from '../config/errors.ts';
+import { ConfigError, joinPath, type Obj, objList, optionalObj, optionalUint } from '../config/index.ts';
 import { compileCluster } from './cluster.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
 import { compileListener } from './listener.ts';
 import type { AdminTable, ClusterTable, ListenerTable, RuntimeConfig } from './types.ts';
-import { optionalUint } from './values.ts';
 
 export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeConfig {
   const sr = optionalObj(bootstrap.static_resources);

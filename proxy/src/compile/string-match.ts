@@ -1,8 +1,15 @@
 // envoy.type.matcher.v3.StringMatcher and envoy.config.route.v3.HeaderMatcher, compiled into small
 // monomorphic matcher objects. Matching allocates nothing (a range match on a 17+ digit value aside).
-import { ConfigError, joinPath } from '../config/errors.ts';
-import { bool, type Obj, obj, oneOf, str } from './fields.ts';
-import { compileRegexMatcher } from './regex.ts';
+import {
+  bool,
+  ConfigError,
+  compileRegexMatcher,
+  joinPath,
+  type Obj,
+  obj,
+  oneOf,
+  str,
+} from '../config/index.ts';
 import type { HeaderMatcherTable } from './types.ts';
 
 export interface StringMatcherTable {

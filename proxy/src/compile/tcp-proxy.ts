@@ -1,11 +1,18 @@
 // envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy → TcpProxyTable. As in Envoy, the clusters
 // it names are not checked here: they may arrive later over CDS, and a connection to a cluster
 // that does not exist is closed (downstream_cx_no_route).
-import { ConfigError, joinPath } from '../config/errors.ts';
+import {
+  ConfigError,
+  joinPath,
+  type Obj,
+  objList,
+  optionalDurationMs,
+  optionalObj,
+  optionalUint,
+  uint,
+} from '../config/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
 import type { TcpProxyTable, TrafficDirection } from './types.ts';
-import { optionalDurationMs, optionalUint, uint } from './values.ts';
 
 export const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
 

@@ -1,14 +1,13 @@
-import type { CircuitBreakersConfig } from '../cluster/breaker/config.ts';
-import type { DnsClusterConfig } from '../cluster/dns-config.ts';
-import type { HealthCheckConfig } from '../cluster/health/config.ts';
-import type { LbConfig } from '../cluster/lb/config.ts';
-import type { HashPolicy } from '../cluster/lb/hash-policy.ts';
-import type { OutlierConfig } from '../cluster/outlier/config.ts';
+import type { CircuitBreakersConfig } from '../cluster/breaker/index.ts';
+import type { HealthCheckConfig } from '../cluster/health/index.ts';
+import type { HashPolicy, LbConfig } from '../cluster/lb/index.ts';
+import type { OutlierConfig } from '../cluster/outlier/index.ts';
+import type { DnsClusterConfig } from './cluster-dns.ts';
 import type { ListenerTable, TrafficDirection } from './listener-types.ts';
 
 export type * from './listener-types.ts';
 
-import type { CorsTable } from '../http/cors/config.ts';
+import type { CorsTable } from './cors.ts';
 
 // Runtime tables: what the hot path reads. Built once per config version by the compilers in this
 // folder from Envoy v3 resources (proto3 JSON with snake_case keys), never mutated afterwards, and

@@ -15,6 +15,29 @@ export {
   joinMapKey,
   joinPath,
 } from './errors.ts';
+export {
+  bool,
+  enumName,
+  isObj,
+  isSet,
+  list,
+  type Obj,
+  obj,
+  objList,
+  oneOf,
+  onlyOneSet,
+  optionalObj,
+  str,
+} from './fields.ts';
+export { findMessageType, protoIncludeDirs } from './proto-root.ts';
+export {
+  captureGroups,
+  compileRe2,
+  compileRe2FullMatch,
+  compileRegexMatcher,
+  compileRegexRewrite,
+  translateSubstitution,
+} from './regex.ts';
 export { type ValidatedMessage, validateEnvoyMessage } from './schema.ts';
 export {
   checkSupported,
@@ -25,3 +48,8 @@ export {
   SUPPORTED_FIELDS,
   SUPPORTED_MAP_KEYS,
 } from './supported.ts';
+export {
+  HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
+  HEALTH_CHECK_SUPPORTED_FIELDS,
+} from './supported-health-check.ts';
+export { durationMs, fractionalPercent, optionalDurationMs, optionalUint, uint } from './values.ts';

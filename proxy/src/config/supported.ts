@@ -2,13 +2,13 @@
 // is rejected as 'unsupported' when it is set (non-default), so that a config never silently means
 // something different in Weft than in Envoy. Grow these tables as features land.
 import protobuf, { type Field, type Type } from 'protobufjs';
-import {
-  HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
-  HEALTH_CHECK_SUPPORTED_FIELDS,
-} from '../cluster/health/config.ts';
 import { ConfigError, joinMapKey, joinPath } from './errors.ts';
 import { findMessageType, fullNameOf } from './proto-root.ts';
 import { isRecord } from './scalars.ts';
+import {
+  HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
+  HEALTH_CHECK_SUPPORTED_FIELDS,
+} from './supported-health-check.ts';
 
 const CORE = 'envoy.config.core.v3';
 const ROUTE = 'envoy.config.route.v3';

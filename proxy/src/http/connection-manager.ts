@@ -2,26 +2,28 @@
 // composition: edge headers → route lookup (once, Envoy's route cache) → the configured http_filters
 // in config order (filters/) → the router, the terminal filter (router.ts → forward.ts).
 import { Transform, type TransformCallback } from 'node:stream';
-import type { Cluster } from '../cluster/cluster.ts';
-import { selectRoute } from '../compile/routes.ts';
-import type { HttpConnectionManagerTable, WeightedClusterTable } from '../compile/types.ts';
+import type { Cluster } from '../cluster/index.ts';
+import type { HttpConnectionManagerTable, WeightedClusterTable } from '../compile/index.ts';
+import { selectRoute } from '../compile/index.ts';
 import { log } from '../log.ts';
-import type { HttpStats } from '../metrics/stats.ts';
+import type { HttpStats } from '../metrics/index.ts';
+import { RF } from '../metrics/index.ts';
 import { type Clock, type Random, systemClock, systemRandom } from '../time/index.ts';
-import type { AccessLogger } from './access-log.ts';
+import { buildFilterChain, CONTINUE, type HttpFilter } from './filters/index.ts';
+import { Router } from './router.ts';
+import type { AccessLogger } from './stream/index.ts';
 import {
   type DownstreamRequest,
   type DownstreamResponse,
   hasBody,
+  peerOf,
   type RequestInfo,
   readRequest,
-} from './downstream.ts';
-import { buildFilterChain, CONTINUE, type HttpFilter } from './filters/index.ts';
-import { sendLocalReply } from './local-reply.ts';
-import { peerOf } from './peer.ts';
-import { RF } from './response-flags.ts';
-import { Router } from './router.ts';
-import { Stream, type StreamEnv, type WeightedCluster } from './stream.ts';
+  Stream,
+  type StreamEnv,
+  sendLocalReply,
+  type WeightedCluster,
+} from './stream/index.ts';
 
 export interface ConnectionManagerDeps {
   readonly table: HttpConnectionManagerTable;

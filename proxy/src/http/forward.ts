@@ -10,20 +10,16 @@ import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Overflow, type PendingAdmission, Permit } from '../cluster/breaker/index.ts';
-import type { Cluster } from '../cluster/cluster.ts';
-import { observeRqTime } from '../cluster/cluster.ts';
-import type { Endpoint } from '../cluster/endpoint.ts';
+import type { Cluster, Endpoint } from '../cluster/index.ts';
+import { observeRqTime, originalDestinationOf } from '../cluster/index.ts';
 import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
-import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
-import { originalDestinationOf } from '../listeners/connection-info.ts';
+import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/index.ts';
+import { RF } from '../metrics/index.ts';
 import type { Timer } from '../time/index.ts';
-import type { Headers } from './downstream.ts';
-import { stripResponseHopByHop } from './downstream.ts';
-import { peerOf } from './peer.ts';
 import { ReplayableBody } from './replay-body.ts';
-import { RF } from './response-flags.ts';
 import { type AttemptFailure, classify, FAILURE_BODIES, FAILURE_FLAGS, RetryState } from './retry/index.ts';
-import type { Stream } from './stream.ts';
+import type { Headers, Stream } from './stream/index.ts';
+import { peerOf, stripResponseHopByHop } from './stream/index.ts';
 import { UpstreamAttempt } from './upstream-attempt.ts';
 
 export interface ForwardTarget {

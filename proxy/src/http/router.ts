@@ -1,12 +1,11 @@
 // The router, the terminal HTTP filter: carries out the route's action — a direct response, a
 // redirect, or forwarding to the chosen cluster (forward.ts, with request mirroring beside it).
 import type { Readable } from 'node:stream';
-import type { Cluster } from '../cluster/cluster.ts';
-import type { ForwardAction, HeaderMutation, RedirectAction, RouteEntry } from '../compile/types.ts';
-import type { Headers, RequestInfo } from './downstream.ts';
+import type { Cluster } from '../cluster/index.ts';
+import type { ForwardAction, HeaderMutation, RedirectAction, RouteEntry } from '../compile/index.ts';
+import { RF } from '../metrics/index.ts';
 import { Forwarder } from './forward.ts';
-import { RF } from './response-flags.ts';
-import type { Stream } from './stream.ts';
+import type { Headers, RequestInfo, Stream } from './stream/index.ts';
 
 const NO_CLUSTER = { status: 503, body: 'cluster not found' };
 

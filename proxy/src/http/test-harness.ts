@@ -3,10 +3,10 @@
 // clock and random source the test injects. Upstreams are the test's own real servers.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ClusterManager } from '../cluster/manager.ts';
+import { ClusterManager } from '../cluster/index.ts';
+import type { HttpConnectionManagerTable } from '../compile/index.ts';
 import { compileBootstrap } from '../compile/index.ts';
-import type { HttpConnectionManagerTable } from '../compile/types.ts';
-import { StatsStore } from '../metrics/stats.ts';
+import { StatsStore } from '../metrics/index.ts';
 import type { Clock, Random } from '../time/index.ts';
 import { ConnectionManager } from './connection-manager.ts';
 

@@ -3,9 +3,8 @@
 // (101 or a refusal) is relayed byte for byte.
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
-import { applyHeaderMutation } from '../compile/headers.ts';
-import { selectRoute } from '../compile/routes.ts';
-import { originalDestinationOf } from '../listeners/connection-info.ts';
+import { originalDestinationOf } from '../cluster/index.ts';
+import { applyHeaderMutation, selectRoute } from '../compile/index.ts';
 import { type ConnectionManager, pickWeighted } from './connection-manager.ts';
 
 function refuse(socket: net.Socket, status: string): void {

@@ -2,7 +2,7 @@
 // stream per response and loses HTTP/2 trailers (gRPC status); the raw handler gives both back and
 // lets the router hold a response until it decides to relay it or retry.
 import type { Dispatcher } from 'undici';
-import type { Headers } from './downstream.ts';
+import type { Headers } from './stream/index.ts';
 
 /** Where a relayed response goes. `data` returns false to ask for back-pressure. */
 export interface ResponseSink {

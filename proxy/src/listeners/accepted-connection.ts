@@ -1,9 +1,9 @@
 // One accepted downstream connection while the listener filters run and a filter chain is chosen:
 // the facts filter chain matching reads, and the bytes the inspector read (replayed to the chain).
 import type net from 'node:net';
-import type { OriginalDestinationView } from '../cluster/lb/types.ts';
-import type { ConnectionFacts } from '../compile/types.ts';
-import { recordOriginalDestination } from './connection-info.ts';
+import { recordOriginalDestination } from '../cluster/index.ts';
+import type { OriginalDestinationView } from '../cluster/lb/index.ts';
+import type { ConnectionFacts } from '../compile/index.ts';
 import { originalDestination } from './original-dst.ts';
 
 const NO_PROTOCOLS: readonly string[] = [];

@@ -7,11 +7,10 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { HttpConnectionManagerTable } from '../compile/types.ts';
-import type { ConnectionManager } from '../http/connection-manager.ts';
-import { registerSessionPeer } from '../http/peer.ts';
-import { handleUpgrade } from '../http/upgrade.ts';
-import type { HttpStats } from '../metrics/stats.ts';
+import type { HttpConnectionManagerTable } from '../compile/index.ts';
+import type { ConnectionManager } from '../http/index.ts';
+import { handleUpgrade, registerSessionPeer } from '../http/index.ts';
+import type { HttpStats } from '../metrics/index.ts';
 import { ReplaySocket } from './replay-socket.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');

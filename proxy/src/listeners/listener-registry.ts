@@ -2,7 +2,7 @@
 // original destination IP:port, else the one on the wildcard address with that port (0.0.0.0, and
 // [::] which also takes IPv4 on a dual-stack host), else none — the connection then stays on the
 // listener that accepted it. Rebuilt on each config version; lookups allocate nothing for IPv4.
-import { canonicalIp } from '../compile/cidr.ts';
+import { canonicalIp } from '../compile/index.ts';
 
 export interface AddressedListener {
   readonly address: string;

@@ -3,12 +3,12 @@
 // nothing (close). A connection keeps the version it was accepted under; HTTP codec servers are
 // carried over between versions (their connection manager swapped) while the chain and the codec
 // settings stay, so keep-alive connections and HTTP/2 sessions survive a push.
-import type { Cluster } from '../cluster/cluster.ts';
-import type { FilterChainTable, ListenerTable } from '../compile/types.ts';
-import type { AccessLogger } from '../http/access-log.ts';
-import { ConnectionManager } from '../http/connection-manager.ts';
-import type { StatsStore } from '../metrics/stats.ts';
-import type { TcpProxyChain } from '../tcp/tcp-proxy.ts';
+import type { Cluster } from '../cluster/index.ts';
+import type { FilterChainTable, ListenerTable } from '../compile/index.ts';
+import type { AccessLogger } from '../http/index.ts';
+import { ConnectionManager } from '../http/index.ts';
+import type { StatsStore } from '../metrics/index.ts';
+import type { TcpProxyChain } from '../tcp/index.ts';
 import { HttpChainServer, httpServerKey } from './http-listener.ts';
 
 /** What the listeners of one config version are built from. */

@@ -13,10 +13,10 @@
 // `drain` drops them if it is not). `release`/`rebind` give up and retake a live listener's port
 // for a new listener that needs it, and undo that if the new version fails.
 import net from 'node:net';
-import { predicateMatches } from '../compile/listener-filters.ts';
-import type { FilterChainTable, ListenerTable } from '../compile/types.ts';
-import type { ListenerStats } from '../metrics/stats.ts';
-import { TcpProxySession } from '../tcp/tcp-proxy.ts';
+import type { FilterChainTable, ListenerTable } from '../compile/index.ts';
+import { predicateMatches } from '../compile/index.ts';
+import type { ListenerStats } from '../metrics/index.ts';
+import { TcpProxySession } from '../tcp/index.ts';
 import { AcceptedConnection } from './accepted-connection.ts';
 import type { HttpChainServer } from './http-listener.ts';
 import { inspectHttp } from './inspect.ts';

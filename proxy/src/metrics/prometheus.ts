@@ -1,6 +1,6 @@
 // Prometheus text exposition (format 0.0.4) of the proxy's counters, with Envoy's metric names and
 // labels so existing dashboards work. Built only when scraped.
-import { type Cluster, RQ_TIME_BUCKETS_MS } from '../cluster/cluster.ts';
+import { type Cluster, RQ_TIME_BUCKETS_MS } from '../cluster/index.ts';
 import type { HttpStats, ListenerStats, TcpStats } from './stats.ts';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];

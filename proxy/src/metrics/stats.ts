@@ -1,7 +1,7 @@
 // Counters the hot path bumps with plain field increments; exposition happens only in the admin
 // handler (metrics/prometheus.ts). One HttpStats per connection manager stat_prefix, kept across
 // config versions so counters never reset on a push.
-import { ALL_FLAG_CODES, forEachFlag } from '../http/response-flags.ts';
+import { ALL_FLAG_CODES, forEachFlag } from './response-flags.ts';
 
 export interface HttpStats {
   readonly prefix: string;

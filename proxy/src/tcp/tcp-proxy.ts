@@ -7,13 +7,28 @@
 // with back-pressure, a half-close (FIN) on one side is passed to the other, a reset on one side
 // resets the other, and idle_timeout / max_downstream_connection_duration close both.
 import net from 'node:net';
-import type { Cluster } from '../cluster/cluster.ts';
-import type { Endpoint } from '../cluster/endpoint.ts';
-import type { TcpProxyTable } from '../compile/types.ts';
-import type { AccessLogEntry, AccessLogger } from '../http/access-log.ts';
-import { RF } from '../http/response-flags.ts';
-import type { AcceptedConnection } from '../listeners/accepted-connection.ts';
-import type { TcpStats } from '../metrics/stats.ts';
+import type { Cluster, Endpoint } from '../cluster/index.ts';
+import type { OriginalDestinationView } from '../cluster/lb/index.ts';
+import type { TcpProxyTable } from '../compile/index.ts';
+import type { AccessLogEntry, AccessLogger } from '../http/index.ts';
+import type { TcpStats } from '../metrics/index.ts';
+import { RF } from '../metrics/index.ts';
+
+/**
+ * The downstream connection as tcp_proxy reads it; the listener's AcceptedConnection is one. Stated
+ * here, not imported, because listeners/ sits above tcp/ (it hands connections to it).
+ */
+export interface DownstreamConnection extends OriginalDestinationView {
+  readonly socket: net.Socket;
+  /** Bytes a listener filter already read from the socket: sent upstream first, then cleared. */
+  head: Buffer | undefined;
+  /** The peer half-closed while a listener filter was reading. */
+  readonly ended: boolean;
+  readonly sourceAddress: string;
+  readonly sourcePort: number;
+  readonly destinationAddress: string;
+  readonly destinationPort: number;
+}
 
 /** One tcp_proxy filter chain for one config version. */
 export interface TcpProxyChain {
@@ -53,7 +68,7 @@ export class TcpProxySession {
   /** `onDone` runs once, when both connections are closed. */
   constructor(
     private readonly chain: TcpProxyChain,
-    private readonly conn: AcceptedConnection,
+    private readonly conn: DownstreamConnection,
     private readonly onDone: (session: TcpProxySession) => void,
   ) {
     const { stats, table } = chain;

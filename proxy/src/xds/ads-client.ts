@@ -10,7 +10,7 @@ import {
   type ServiceClientConstructor,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { protoIncludeDirs } from '../config/proto-root.ts';
+import { protoIncludeDirs } from '../config/index.ts';
 import type { EncodedAny } from './decode.ts';
 
 export const LISTENER_TYPE = 'type.googleapis.com/envoy.config.listener.v3.Listener';

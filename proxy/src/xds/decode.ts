@@ -2,8 +2,7 @@
 // (snake_case, Durations as "1.5s", wrappers as bare scalars, Any as {"@type", ...}) — the same form
 // a bootstrap file has — so each resource is turned into exactly that before validation.
 import protobuf, { type Field, type Type } from 'protobufjs';
-import { ConfigError } from '../config/errors.ts';
-import { findMessageType } from '../config/proto-root.ts';
+import { ConfigError, findMessageType } from '../config/index.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/';
 const WRAPPERS = new Set([

@@ -2,7 +2,7 @@
 // fails is reported by name and keeps its last good version, while the others of the same response
 // go ahead. A resource whose bytes (or, failing that, decoded form) equal the one held is not
 // validated again: the held entry is reused as is, and the compile cache keys on that identity.
-import type { Obj } from '../compile/fields.ts';
+import type { Obj } from '../config/index.ts';
 import { ConfigErrors, checkSupported, validateEnvoyMessage } from '../config/index.ts';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from './ads-client.ts';
 import { decodeAny, type EncodedAny } from './decode.ts';

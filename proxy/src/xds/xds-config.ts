@@ -7,10 +7,10 @@
 //
 // `prepare` builds a candidate and changes nothing; the caller applies its config and then calls
 // `commit`, or drops it (a failed apply leaves this state exactly as it was).
-import { compileCluster } from '../compile/cluster.ts';
-import type { Obj } from '../compile/fields.ts';
-import { compileListener, MissingRouteConfig } from '../compile/listener.ts';
-import type { ClusterTable, ListenerTable, RuntimeConfig } from '../compile/types.ts';
+
+import type { ClusterTable, ListenerTable, RuntimeConfig } from '../compile/index.ts';
+import { compileCluster, compileListener, MissingRouteConfig } from '../compile/index.ts';
+import type { Obj } from '../config/index.ts';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from './ads-client.ts';
 import type { EncodedAny } from './decode.ts';
 import {

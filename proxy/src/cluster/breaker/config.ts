@@ -3,9 +3,16 @@
 // (tcp.maxConnections → max_connections, http.http1MaxPendingRequests → max_pending_requests,
 // http.http2MaxRequests → max_requests, http.maxRetries → max_retries; istiod's own defaults are
 // 2^32−1 for all four with track_remaining), so limits up to 4294967295 must hold.
-import { bool, enumName, isObj, list, type Obj } from '../../compile/fields.ts';
-import { optionalUint } from '../../compile/values.ts';
-import { ConfigError, joinPath } from '../../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  enumName,
+  isObj,
+  joinPath,
+  list,
+  type Obj,
+  optionalUint,
+} from '../../config/index.ts';
 
 export type RoutingPriority = 'DEFAULT' | 'HIGH';
 

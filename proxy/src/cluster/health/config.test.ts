@@ -1,11 +1,11 @@
 import t from 'tap';
 import { expectConfigError } from '../../../../test/lib/expect-config-error.ts';
-import { findMessageType } from '../../config/proto-root.ts';
 import {
-  compileHealthChecks,
+  findMessageType,
   HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
   HEALTH_CHECK_SUPPORTED_FIELDS,
-} from './config.ts';
+} from '../../config/index.ts';
+import { compileHealthChecks } from './config.ts';
 
 const PATH = 'static_resources.clusters[0].health_checks';
 const MINIMAL = {

@@ -2,9 +2,23 @@
 // HealthCheckConfig: one HTTP health check per cluster, with Envoy's defaults stated once here. Fields
 // Weft does not implement are refused by name rather than ignored, so that a health check never
 // quietly means something different here than in Envoy.
-import { bool, enumName, isObj, isSet, list, type Obj, oneOf, str } from '../../compile/fields.ts';
-import { durationMs, optionalDurationMs, optionalUint, uint } from '../../compile/values.ts';
-import { ConfigError, joinPath } from '../../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  durationMs,
+  enumName,
+  HEALTH_CHECK_SUPPORTED_FIELDS,
+  isObj,
+  isSet,
+  joinPath,
+  list,
+  type Obj,
+  oneOf,
+  optionalDurationMs,
+  optionalUint,
+  str,
+  uint,
+} from '../../config/index.ts';
 
 const CORE = 'envoy.config.core.v3';
 const HEALTH_CHECK = `${CORE}.HealthCheck`;
@@ -60,31 +74,6 @@ export const HEALTH_CHECK_DEFAULTS = {
   /** "If provided, replaces default 200-only policy." */
   expectedStatuses: [{ start: 200, end: 201 }],
 } as const;
-
-/** The fields compileHealthChecks implements, by message, for the lead's supported-fields table. */
-export const HEALTH_CHECK_SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  'envoy.config.cluster.v3.Cluster': ['health_checks'],
-  [HEALTH_CHECK]: [
-    ...['timeout', 'interval', 'initial_jitter', 'interval_jitter', 'interval_jitter_percent'],
-    ...['healthy_threshold', 'unhealthy_threshold', 'reuse_connection', 'http_health_check'],
-    ...['no_traffic_interval', 'no_traffic_healthy_interval', 'unhealthy_interval'],
-    ...['unhealthy_edge_interval', 'healthy_edge_interval'],
-  ],
-  [HTTP_HEALTH_CHECK]: [
-    ...['host', 'path', 'request_headers_to_add', 'expected_statuses', 'retriable_statuses'],
-    ...['codec_client_type', 'method'],
-  ],
-  'envoy.type.v3.Int64Range': ['start', 'end'],
-  // Narrower than the route tables' HeaderValueOption: compileHealthChecks refuses append,
-  // append_action and keep_empty_value itself, whatever the shared table allows.
-  [`${CORE}.HeaderValueOption`]: ['header'],
-  [`${CORE}.HeaderValue`]: ['key', 'value'],
-};
-
-/** Enum fields of which only some values are implemented. */
-export const HEALTH_CHECK_SUPPORTED_ENUM_VALUES: Readonly<Record<string, readonly string[]>> = {
-  [`${HTTP_HEALTH_CHECK}.codec_client_type`]: ['HTTP1', 'HTTP2'],
-};
 
 const CODECS = ['HTTP1', 'HTTP2', 'HTTP3'] as const;
 /** envoy.config.core.v3.RequestMethod, in enum-number order. */

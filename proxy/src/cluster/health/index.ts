@@ -8,8 +8,6 @@ export {
 export {
   compileHealthChecks,
   HEALTH_CHECK_DEFAULTS,
-  HEALTH_CHECK_SUPPORTED_ENUM_VALUES,
-  HEALTH_CHECK_SUPPORTED_FIELDS,
   type HealthCheckCodec,
   type HealthCheckConfig,
   type HttpCheckConfig,

@@ -2,9 +2,7 @@
 // policy from it. Schema validation has already run (types, enums by name, proto ranges); this adds
 // Envoy's own checks (ring sizes in order, a prime Maglev table) and says where each problem is.
 
-import { bool, enumName, type Obj, obj } from '../../compile/fields.ts';
-import { optionalUint } from '../../compile/values.ts';
-import { ConfigError, joinPath } from '../../config/errors.ts';
+import { bool, ConfigError, enumName, joinPath, type Obj, obj, optionalUint } from '../../config/index.ts';
 import { DEFAULT_LEAST_REQUEST, LeastRequestBalancer, type LeastRequestOptions } from './least-request.ts';
 import { DEFAULT_MAGLEV, MAX_MAGLEV_TABLE_SIZE, MaglevBalancer, type MaglevOptions } from './maglev.ts';
 import { RandomBalancer } from './random.ts';

@@ -8,10 +8,18 @@
 // one connection get the same cookie), the request is hashed on it, and the Set-Cookie to add to the
 // response is handed to the caller. A ttl of 0 makes it a session cookie.
 
-import { bool, list, type Obj, obj, oneOf, str } from '../../compile/fields.ts';
-import { compileRegexRewrite } from '../../compile/regex.ts';
-import { optionalDurationMs } from '../../compile/values.ts';
-import { ConfigError, joinPath } from '../../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  compileRegexRewrite,
+  joinPath,
+  list,
+  type Obj,
+  obj,
+  oneOf,
+  optionalDurationMs,
+  str,
+} from '../../config/index.ts';
 import { NO_HASH } from './types.ts';
 import { hash53, hex64, xxHash64Into } from './xxhash64.ts';
 

@@ -3,9 +3,15 @@
 // already translated by the control plane (consecutive5xxErrors → consecutive_5xx with
 // enforcing_consecutive_5xx 100, or 0 when the count is 0; consecutiveGatewayErrors likewise;
 // enforcing_success_rate 0), so every value Istio sends has to be expressible here.
-import { bool, isObj, type Obj } from '../../compile/fields.ts';
-import { optionalDurationMs, optionalUint } from '../../compile/values.ts';
-import { ConfigError, joinPath } from '../../config/errors.ts';
+import {
+  bool,
+  ConfigError,
+  isObj,
+  joinPath,
+  type Obj,
+  optionalDurationMs,
+  optionalUint,
+} from '../../config/index.ts';
 
 export interface OutlierConfig {
   readonly intervalMs: number;

@@ -4,9 +4,8 @@
 // preflights upstream. Any other CORS request from an allowed origin continues, and its response gets
 // Access-Control-Allow-Origin (the request's origin), -Allow-Credentials and -Expose-Headers. An
 // origin that is not allowed gets no CORS headers at all.
-import type { HeaderMutation, RequestView } from '../../compile/types.ts';
+import type { CorsTable, HeaderMutation, RequestView } from '../../compile/index.ts';
 import type { Random } from '../../time/index.ts';
-import type { CorsTable } from './config.ts';
 
 export interface CorsStats {
   corsOriginValid: number;

@@ -1,11 +1,3 @@
-// The CORS filter's public face: config compilation (per-route policies merged once) and the
-// request-time decision.
-export {
-  CORS_FILTER_TYPE_URL,
-  CORS_POLICY_TYPE_URL,
-  type CorsPolicyConfig,
-  type CorsTable,
-  corsPolicyOf,
-  mergeCors,
-} from './config.ts';
+// The CORS filter's public face: the request-time decision. Its config (per-route policies merged
+// once) is compiled in compile/cors.ts, and the result read from the route's table (RouteTable.cors).
 export { type CorsDecision, type CorsStats, decideCors } from './filter.ts';

@@ -1,7 +1,7 @@
 // envoy.filters.http.buffer: read the whole request body up to max_request_bytes before routing
 // on; above it the request is refused with 413 and the upstream never sees it.
 import { Readable } from 'node:stream';
-import type { RequestInfo } from '../downstream.ts';
+import type { RequestInfo } from '../stream/index.ts';
 
 /** Reads `req` — the body as the chain sees it so far — whole, or up to the first byte past the cap. */
 export function bufferBody(

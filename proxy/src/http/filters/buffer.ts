@@ -1,6 +1,6 @@
 // envoy.filters.http.buffer in the chain: the whole request body, up to max_request_bytes, is read
 // before the next filter runs; above it the request gets 413 and the upstream never sees it.
-import type { Stream } from '../stream.ts';
+import type { Stream } from '../stream/index.ts';
 import { bufferBody } from './buffer-body.ts';
 import { CONTINUE, type FilterStatus, type HttpFilter, STOP } from './types.ts';
 

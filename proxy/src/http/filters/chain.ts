@@ -1,5 +1,5 @@
 // The configured http_filters → filter objects, built once per config version, in config order.
-import type { HttpFilterTable } from '../../compile/types.ts';
+import type { HttpFilterTable } from '../../compile/index.ts';
 import { BufferFilter } from './buffer.ts';
 import { CorsFilter } from './cors.ts';
 import { FaultFilter } from './fault.ts';

@@ -1,7 +1,7 @@
 // envoy.filters.http.cors in the chain: a preflight is answered here (200 and the policy's headers,
 // no body); an actual CORS request continues and its response gets the policy's headers.
 import { decideCors } from '../cors/index.ts';
-import type { Stream } from '../stream.ts';
+import type { Stream } from '../stream/index.ts';
 import { CONTINUE, type FilterStatus, type HttpFilter, STOP } from './types.ts';
 
 export class CorsFilter implements HttpFilter {

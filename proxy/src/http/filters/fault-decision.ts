@@ -1,7 +1,7 @@
 // The fault filter's per-request decision (Envoy envoy.filters.http.fault). The compiled FaultTable
 // says what may happen; this decides what does, given the request's headers and the active count.
-import type { FaultTable, RequestView } from '../../compile/types.ts';
-import type { HttpStats } from '../../metrics/stats.ts';
+import type { FaultTable, RequestView } from '../../compile/index.ts';
+import type { HttpStats } from '../../metrics/index.ts';
 import type { Random } from '../../time/index.ts';
 
 export interface FaultDecision {

@@ -1,8 +1,8 @@
 // envoy.filters.http.fault in the chain: delay, then maybe abort. The most specific fault config
 // wins: the weighted cluster's, the route's (typed_per_filter_config), then the filter's own.
-import type { FaultTable } from '../../compile/types.ts';
-import { RF } from '../response-flags.ts';
-import type { Stream } from '../stream.ts';
+import type { FaultTable } from '../../compile/index.ts';
+import { RF } from '../../metrics/index.ts';
+import type { Stream } from '../stream/index.ts';
 import { decideFault } from './fault-decision.ts';
 import { CONTINUE, type FilterStatus, type HttpFilter, STOP } from './types.ts';
 

@@ -1,7 +1,7 @@
 // envoy.filters.http.header_mutation in the chain: request mutations now (so the filters after it
 // see them), response mutations when the response is relayed.
-import type { HeaderMutation } from '../../compile/types.ts';
-import type { Stream } from '../stream.ts';
+import type { HeaderMutation } from '../../compile/index.ts';
+import type { Stream } from '../stream/index.ts';
 import { CONTINUE, type FilterStatus, type HttpFilter } from './types.ts';
 
 export class HeaderMutationFilter implements HttpFilter {

@@ -3,7 +3,7 @@
 // STOP (it has answered or ended the stream; nothing after it runs). A filter that must wait (a
 // fault delay, a buffered body) returns a promise of its answer. A filter object is built once per
 // config version and shared by every request; per-request state lives on the Stream.
-import type { Stream } from '../stream.ts';
+import type { Stream } from '../stream/index.ts';
 
 export const CONTINUE = 0;
 export const STOP = 1;

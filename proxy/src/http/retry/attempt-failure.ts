@@ -1,6 +1,6 @@
 // How an upstream attempt that produced no response is classified, and what the caller sees for
 // each kind: the response flag and the body Envoy sends.
-import { RF } from '../response-flags.ts';
+import { RF } from '../../metrics/index.ts';
 import type { AttemptFailure } from './policy.ts';
 
 const CONNECT_ERRORS = new Set([

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { RetryPolicyTable } from '../../compile/index.ts';
 import {
   RETRY_ON_5XX,
   RETRY_ON_CONNECT_FAILURE,
@@ -6,8 +7,7 @@ import {
   RETRY_ON_GRPC_CANCELLED,
   RETRY_ON_GRPC_UNAVAILABLE,
   RETRY_ON_RETRIABLE_STATUS_CODES,
-} from '../../compile/retry.ts';
-import type { RetryPolicyTable } from '../../compile/types.ts';
+} from '../../compile/index.ts';
 import { fixedRandom } from '../../time/index.ts';
 import { backoffMs, retriableFailure, retriableResponse } from './policy.ts';
 

@@ -1,6 +1,8 @@
 // Whether an attempt's outcome is retriable under a route's retry_policy (Envoy router semantics),
 // and how long to back off first. Pure functions of the compiled policy; RetryState (retry-state.ts)
 // keeps the per-request count, hosts and breaker unit.
+
+import type { RetryPolicyTable } from '../../compile/index.ts';
 import {
   RETRY_ON_5XX,
   RETRY_ON_CONNECT_FAILURE,
@@ -15,10 +17,9 @@ import {
   RETRY_ON_RETRIABLE_4XX,
   RETRY_ON_RETRIABLE_HEADERS,
   RETRY_ON_RETRIABLE_STATUS_CODES,
-} from '../../compile/retry.ts';
-import type { RetryPolicyTable } from '../../compile/types.ts';
+} from '../../compile/index.ts';
 import type { Random } from '../../time/index.ts';
-import type { Headers } from '../downstream.ts';
+import type { Headers } from '../stream/index.ts';
 
 /** Why an attempt produced no response. */
 export type AttemptFailure = 'connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout';

@@ -2,8 +2,8 @@
 // breaker unit held exactly while a retried attempt runs, and the back-off as time, not luck.
 import t from 'tap';
 import { Admission, ResourceLimits, THRESHOLD_DEFAULTS } from '../../cluster/breaker/index.ts';
-import { RETRY_ON_5XX, RETRY_ON_CONNECT_FAILURE } from '../../compile/retry.ts';
-import type { RetryPolicyTable } from '../../compile/types.ts';
+import type { RetryPolicyTable } from '../../compile/index.ts';
+import { RETRY_ON_5XX, RETRY_ON_CONNECT_FAILURE } from '../../compile/index.ts';
 import { FakeClock, fixedRandom } from '../../time/index.ts';
 import { RetryState } from './retry-state.ts';
 

@@ -6,9 +6,9 @@
 // decision to retry until the retried attempt ends, and `attemptEnded`/`close` give it back through
 // an idempotent permit, so no path through the router can leak it or free it twice.
 import type { Admission, Overflow, Permit } from '../../cluster/breaker/index.ts';
-import type { RetryPolicyTable } from '../../compile/types.ts';
+import type { RetryPolicyTable } from '../../compile/index.ts';
 import type { Clock, Random, Timer } from '../../time/index.ts';
-import type { Headers } from '../downstream.ts';
+import type { Headers } from '../stream/index.ts';
 import { type AttemptFailure, backoffMs, retriableFailure, retriableResponse } from './policy.ts';
 
 /**
