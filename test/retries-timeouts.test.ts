@@ -32,6 +32,28 @@ const proxy = await startProxy(
         { name: 'retry-5xx', match: { prefix: '/retry' }, route: { cluster: 'one', retry_policy: retry() } },
         { name: 'no-retry', match: { prefix: '/noretry' }, route: { cluster: 'one' } },
         {
+          // Istio's default retry policy, on a service with a single endpoint
+          name: 'istio-default',
+          match: { prefix: '/istio-default' },
+          route: {
+            cluster: 'one',
+            retry_policy: retry({
+              retry_on: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+              retriable_status_codes: [503],
+              retry_host_predicate: [
+                {
+                  name: 'envoy.retry_host_predicates.previous_hosts',
+                  typed_config: {
+                    '@type':
+                      'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate',
+                  },
+                },
+              ],
+              host_selection_retry_max_attempts: 5,
+            }),
+          },
+        },
+        {
           name: 'codes',
           match: { prefix: '/codes' },
           route: {
@@ -309,3 +331,15 @@ for (const { name, connect } of PROTOCOLS) {
     });
   });
 }
+
+t.test("a single endpoint is retried with Istio's default policy (previous_hosts falls back to it)", async (t) => {
+  const client = PROTOCOLS[0].connect(proxy.port);
+  t.teardown(() => client.close());
+  const before = cluster('one').rqRetry;
+  const reply = await client({
+    path: '/istio-default',
+    headers: { 'x-test-key': 'single-endpoint', 'x-test-fail-times': '1', 'x-test-status': '503' },
+  });
+  t.equal(reply.status, 200, 'the retry reached the same, only, host and succeeded');
+  t.equal(cluster('one').rqRetry - before, 1, 'upstream_rq_retry counted it');
+});
