@@ -1,6 +1,7 @@
 // STRICT_DNS and LOGICAL_DNS clusters (already schema-validated) → DnsClusterConfig: the names to
 // resolve, taken from load_assignment, and how to resolve them, with Envoy's defaults as data.
-import { enumName, type Obj, optionalObj } from '../compile/fields.ts';
+import type { Cluster } from '../compile/envoy-types.ts';
+import { enumName, optionalObj } from '../compile/fields.ts';
 import type { EndpointTable } from '../compile/types.ts';
 import { optionalDurationMs } from '../compile/values.ts';
 import { ConfigError, joinPath } from '../config/errors.ts';
@@ -38,7 +39,7 @@ export interface DnsClusterConfig {
  * load_assignment endpoints as compiled (address = the name to resolve).
  */
 export function compileDnsConfig(
-  c: Obj,
+  c: Cluster,
   path: string,
   endpoints: readonly EndpointTable[],
 ): DnsClusterConfig | undefined {

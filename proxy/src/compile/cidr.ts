@@ -2,7 +2,7 @@
 // at compile time; connection addresses are parsed per connection into a caller-owned word array,
 // without allocating, and only when some chain actually has a range to test.
 import { ConfigError, joinPath } from '../config/errors.ts';
-import type { Obj } from './fields.ts';
+import type { CidrRange } from './envoy-types.ts';
 import type { CidrRangeTable } from './types.ts';
 import { optionalUint } from './values.ts';
 
@@ -148,7 +148,7 @@ function formatIp(family: 4 | 6, words: ArrayLike<number>): string {
 }
 
 /** A CidrRange message → its table; bits past the prefix are cleared, as Envoy does. */
-export function compileCidr(range: Obj, path: string): CidrRangeTable {
+export function compileCidr(range: CidrRange, path: string): CidrRangeTable {
   const text = String(range.address_prefix ?? '');
   const words = new Uint32Array(4);
   const family = parseIp(text, words);

@@ -3,8 +3,10 @@
 // valid Envoy configuration: its connections are closed.
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileCidr } from './cidr.ts';
-import { enumName, type Obj, objList, optionalObj } from './fields.ts';
-import { compileTcpProxy, TCP_PROXY_TYPE } from './tcp-proxy.ts';
+import type { CidrRange, FilterChain, FilterChainMatch, HttpConnectionManager } from './envoy-types.ts';
+import { isAnyOf } from './envoy-types.ts';
+import { enumName, objList, optionalObj } from './fields.ts';
+import { compileTcpProxy } from './tcp-proxy.ts';
 import type {
   FilterChainMatchTable,
   FilterChainTable,
@@ -14,8 +16,9 @@ import type {
 } from './types.ts';
 import { optionalUint } from './values.ts';
 
-export const HCM_TYPE =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM_NAME = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const TCP_PROXY_NAME = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+export const HCM_TYPE = `type.googleapis.com/${HCM_NAME}`;
 
 /** Transport protocols a Weft connection can have: nothing detects TLS (see listener-filters.ts). */
 const TRANSPORT_PROTOCOLS = ['', 'raw_buffer'];
@@ -23,13 +26,13 @@ const SOURCE_TYPES: readonly SourceType[] = ['ANY', 'SAME_IP_OR_LOOPBACK', 'EXTE
 
 export interface FilterChainContext {
   /** Compiles an http_connection_manager typed_config (listener.ts owns that compiler). */
-  readonly compileHttp: (typed: Obj, path: string) => HttpConnectionManagerTable;
+  readonly compileHttp: (typed: HttpConnectionManager, path: string) => HttpConnectionManagerTable;
   readonly trafficDirection: TrafficDirection;
 }
 
 /** `name` is what the chain is called when FilterChain.name is empty. */
 export function compileFilterChain(
-  chain: Obj,
+  chain: FilterChain,
   path: string,
   fallbackName: string,
   ctx: FilterChainContext,
@@ -54,20 +57,20 @@ export function compileFilterChain(
       'unsupported',
     );
   }
-  const typed = optionalObj(filters[0]!.typed_config);
+  const typed = filters[0]!.typed_config;
   const typedPath = joinPath(joinPath(filtersPath, 0), 'typed_config');
-  if (typed['@type'] === HCM_TYPE) return { name, key, match, http: ctx.compileHttp(typed, typedPath) };
-  if (typed['@type'] === TCP_PROXY_TYPE) {
+  if (isAnyOf(typed, HCM_NAME)) return { name, key, match, http: ctx.compileHttp(typed, typedPath) };
+  if (isAnyOf(typed, TCP_PROXY_NAME)) {
     return { name, key, match, tcp: compileTcpProxy(typed, typedPath, ctx.trafficDirection) };
   }
   throw new ConfigError(
     typedPath,
-    `network filter ${String(typed['@type'] ?? filters[0]!.name)} is not supported (Weft implements envoy.filters.network.http_connection_manager and envoy.filters.network.tcp_proxy)`,
+    `network filter ${String(typed?.['@type'] ?? filters[0]!.name)} is not supported (Weft implements envoy.filters.network.http_connection_manager and envoy.filters.network.tcp_proxy)`,
     'unsupported',
   );
 }
 
-export function compileFilterChainMatch(m: Obj, path: string): FilterChainMatchTable {
+export function compileFilterChainMatch(m: FilterChainMatch, path: string): FilterChainMatchTable {
   const transportProtocol = String(m.transport_protocol ?? '');
   if (!TRANSPORT_PROTOCOLS.includes(transportProtocol)) {
     throw new ConfigError(
@@ -76,8 +79,8 @@ export function compileFilterChainMatch(m: Obj, path: string): FilterChainMatchT
       'unsupported',
     );
   }
-  const ranges = (field: string) =>
-    objList(m[field]).map((range, i) => compileCidr(range, joinPath(joinPath(path, field), i)));
+  const ranges = (field: 'prefix_ranges' | 'direct_source_prefix_ranges' | 'source_prefix_ranges') =>
+    objList<CidrRange>(m[field]).map((range, i) => compileCidr(range, joinPath(joinPath(path, field), i)));
   const destinationPort = optionalUint(m.destination_port, joinPath(path, 'destination_port'));
   const table: FilterChainMatchTable = {
     prefixRanges: ranges('prefix_ranges'),

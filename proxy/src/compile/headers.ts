@@ -1,7 +1,9 @@
 // HeaderValueOption lists and `*_headers_to_remove` → HeaderMutation, and the per-request applier.
 // Envoy's order within one mutation: remove; evaluate every value and condition; overwrite; add.
+
 import { ConfigError, joinPath } from '../config/errors.ts';
-import { bool, enumName, list, obj, str } from './fields.ts';
+import type { HeaderValueOption } from './envoy-types.ts';
+import { bool, enumName, message, repeated, str } from './fields.ts';
 import {
   formatHeaderValue,
   type HeaderFormatContext,
@@ -40,12 +42,12 @@ type Pair = readonly [string, string];
  * at `removePath`). Names are lower-cased; values may use %COMMAND% formatters (header-format.ts).
  */
 export function compileHeaderMutation(
-  add: unknown,
-  remove: unknown,
+  add: readonly HeaderValueOption[] | undefined,
+  remove: readonly string[] | undefined,
   addPath: string,
   removePath: string,
 ): HeaderMutation {
-  const removeNames = list(remove, removePath).map((n, i) => {
+  const removeNames = repeated(remove, removePath).map((n, i) => {
     const at = joinPath(removePath, i);
     const name = str(n, at).toLowerCase();
     if (name === '') throw new ConfigError(at, 'a header name is required');
@@ -61,10 +63,10 @@ export function compileHeaderMutation(
     setIfAbsent: [] as Pair[],
     overwriteIfExists: [] as Pair[],
   };
-  list(add, addPath).forEach((raw, i) => {
+  repeated(add, addPath).forEach((raw, i) => {
     const at = joinPath(addPath, i);
-    const o = obj(raw, at);
-    const header = obj(o.header, joinPath(at, 'header'));
+    const o = message(raw, at);
+    const header = message(o.header, joinPath(at, 'header'));
     const keyPath = joinPath(joinPath(at, 'header'), 'key');
     const name = str(header.key, keyPath).toLowerCase();
     if (name === '') throw new ConfigError(keyPath, 'a header name is required');

@@ -3,8 +3,10 @@
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { CORS_FILTER_TYPE_URL } from '../http/cors/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
+import type { HttpConnectionManager, Listener, RouteConfiguration } from './envoy-types.ts';
+import { isAnyOf } from './envoy-types.ts';
 import { compileFault } from './fault.ts';
-import { bool, enumName, type Obj, objList, optionalObj } from './fields.ts';
+import { bool, enumName, objList, optionalObj } from './fields.ts';
 import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
 import { FilterChainSelector } from './filter-chain-match.ts';
 import { compileListenerFilters } from './listener-filters.ts';
@@ -19,9 +21,9 @@ import type {
 } from './types.ts';
 import { optionalDurationMs, optionalUint } from './values.ts';
 
-const FAULT_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
+const FAULT_NAME = 'envoy.extensions.filters.http.fault.v3.HTTPFault';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
-const BUFFER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.buffer.v3.Buffer';
+const BUFFER_NAME = 'envoy.extensions.filters.http.buffer.v3.Buffer';
 /** Envoy's per_connection_buffer_limit_bytes default, which also caps retry buffering. */
 export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 /** Envoy's listener_filters_timeout default. */
@@ -40,10 +42,10 @@ export class MissingRouteConfig extends Error {
  * uses `rds` rather than an inline `route_config`.
  */
 export function compileListener(
-  l: Obj,
+  l: Listener,
   path: string,
   clusterNames: ReadonlySet<string>,
-  routeConfigs?: ReadonlyMap<string, Obj>,
+  routeConfigs?: ReadonlyMap<string, RouteConfiguration>,
 ): ListenerTable {
   const name = String(l.name ?? '');
   const sa = optionalObj(optionalObj(l.address).socket_address);
@@ -132,11 +134,11 @@ function longestDrain(chains: readonly FilterChainTable[], fallback: FilterChain
 }
 
 function compileHcm(
-  h: Obj,
+  h: HttpConnectionManager,
   path: string,
   bufferLimit: number,
   clusterNames: ReadonlySet<string>,
-  routeConfigs: ReadonlyMap<string, Obj> | undefined,
+  routeConfigs: ReadonlyMap<string, RouteConfiguration> | undefined,
 ): HttpConnectionManagerTable {
   let routes: RouteTable;
   if (h.route_config !== undefined) {
@@ -164,17 +166,17 @@ function compileHcm(
   const filters = objList(h.http_filters);
   filters.forEach((f, i) => {
     const fPath = joinPath(joinPath(path, 'http_filters'), i);
-    const typed = optionalObj(f.typed_config);
-    const type = typed['@type'];
+    const typed = f.typed_config;
+    const type = typed?.['@type'];
     const isLast = i === filters.length - 1;
     if (type === ROUTER_TYPE || f.name === 'envoy.filters.http.router') {
       if (!isLast) throw new ConfigError(fPath, 'the router filter must be the last http filter');
-    } else if (type === FAULT_TYPE) {
+    } else if (isAnyOf(typed, FAULT_NAME)) {
       faultFilterPresent = true;
       fault = compileFault(typed, joinPath(fPath, 'typed_config'));
     } else if (type === CORS_FILTER_TYPE_URL) {
       corsFilterPresent = true; // its policies are per route (http/cors)
-    } else if (type === BUFFER_TYPE) {
+    } else if (isAnyOf(typed, BUFFER_NAME)) {
       maxRequestBytes = optionalUint(
         typed.max_request_bytes,
         joinPath(fPath, 'typed_config.max_request_bytes'),

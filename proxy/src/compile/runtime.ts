@@ -2,12 +2,13 @@
 // resources; only this file knows about the bootstrap's static_resources shape.
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileCluster } from './cluster.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
+import type { Bootstrap } from './envoy-types.ts';
+import { objList, optionalObj } from './fields.ts';
 import { compileListener } from './listener.ts';
 import type { AdminTable, ClusterTable, ListenerTable, RuntimeConfig } from './types.ts';
 import { optionalUint } from './values.ts';
 
-export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeConfig {
+export function compileBootstrap(bootstrap: Bootstrap, version = 'static'): RuntimeConfig {
   const sr = optionalObj(bootstrap.static_resources);
   const clusters = new Map<string, ClusterTable>();
   objList(sr.clusters).forEach((c, i) => {

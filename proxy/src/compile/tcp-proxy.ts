@@ -3,7 +3,8 @@
 // that does not exist is closed (downstream_cx_no_route).
 import { ConfigError, joinPath } from '../config/errors.ts';
 import { compileAccessLogs } from './access-logs.ts';
-import { type Obj, objList, optionalObj } from './fields.ts';
+import type { TcpProxy } from './envoy-types.ts';
+import { objList, optionalObj } from './fields.ts';
 import type { TcpProxyTable, TrafficDirection } from './types.ts';
 import { optionalDurationMs, optionalUint, uint } from './values.ts';
 
@@ -12,7 +13,11 @@ export const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.netw
 /** Envoy's tcp_proxy idle_timeout default: one hour. */
 const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 
-export function compileTcpProxy(t: Obj, path: string, trafficDirection: TrafficDirection): TcpProxyTable {
+export function compileTcpProxy(
+  t: TcpProxy,
+  path: string,
+  trafficDirection: TrafficDirection,
+): TcpProxyTable {
   const statPrefix = String(t.stat_prefix ?? '');
   if (!statPrefix) throw new ConfigError(joinPath(path, 'stat_prefix'), 'tcp_proxy needs a stat_prefix');
   let cluster: string | undefined;

@@ -2,7 +2,8 @@
 // policy from it. Schema validation has already run (types, enums by name, proto ranges); this adds
 // Envoy's own checks (ring sizes in order, a prime Maglev table) and says where each problem is.
 
-import { bool, enumName, type Obj, obj } from '../../compile/fields.ts';
+import type { Cluster } from '../../compile/envoy-types.ts';
+import { bool, enumName, message, obj } from '../../compile/fields.ts';
 import { optionalUint } from '../../compile/values.ts';
 import { ConfigError, joinPath } from '../../config/errors.ts';
 import { DEFAULT_LEAST_REQUEST, LeastRequestBalancer, type LeastRequestOptions } from './least-request.ts';
@@ -68,7 +69,7 @@ function double(value: unknown, path: string, fallback: number): number {
 }
 
 /** The load-balancing part of a Cluster (proto3 JSON, snake_case, as the schema normalizes it). */
-export function compileLbConfig(c: Obj, path: string): LbConfig {
+export function compileLbConfig(c: Cluster, path: string): LbConfig {
   const policyPath = joinPath(path, 'lb_policy');
   const policy = enumName(c.lb_policy, LB_POLICY_NAMES, policyPath);
   if (!IMPLEMENTED.includes(policy)) {
@@ -80,7 +81,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
   }
 
   const lrPath = joinPath(path, 'least_request_lb_config');
-  const lr = obj(c.least_request_lb_config, lrPath);
+  const lr = message(c.least_request_lb_config, lrPath);
   const choiceCount = optionalUint(lr.choice_count, joinPath(lrPath, 'choice_count'), 2);
   if (choiceCount < 2)
     throw new ConfigError(joinPath(lrPath, 'choice_count'), `must be at least 2, got ${choiceCount}`);
@@ -94,7 +95,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
     );
 
   const rhPath = joinPath(path, 'ring_hash_lb_config');
-  const rh = obj(c.ring_hash_lb_config, rhPath);
+  const rh = message(c.ring_hash_lb_config, rhPath);
   const minimumRingSize = optionalUint(rh.minimum_ring_size, joinPath(rhPath, 'minimum_ring_size'), 1024);
   const maximumRingSize = optionalUint(
     rh.maximum_ring_size,
@@ -129,14 +130,14 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
 
   const mgPath = joinPath(path, 'maglev_lb_config');
   const tablePath = joinPath(mgPath, 'table_size');
-  const tableSize = optionalUint(obj(c.maglev_lb_config, mgPath).table_size, tablePath, 65537);
+  const tableSize = optionalUint(message(c.maglev_lb_config, mgPath).table_size, tablePath, 65537);
   if (tableSize > MAX_MAGLEV_TABLE_SIZE)
     throw new ConfigError(tablePath, `must be at most ${MAX_MAGLEV_TABLE_SIZE}, got ${tableSize}`);
   if (!isPrime(tableSize))
     throw new ConfigError(tablePath, `must be a prime number (e.g. 65537), got ${tableSize}`);
 
   const commonPath = joinPath(path, 'common_lb_config');
-  const common = obj(c.common_lb_config, commonPath);
+  const common = message(c.common_lb_config, commonPath);
   const panicPath = joinPath(commonPath, 'healthy_panic_threshold');
   const healthyPanicThreshold = double(common.healthy_panic_threshold, panicPath, DEFAULT_PANIC_THRESHOLD);
   if (healthyPanicThreshold < 0 || healthyPanicThreshold > 100)
@@ -150,7 +151,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
 
   const laPath = joinPath(path, 'load_assignment');
   const opPath = joinPath(joinPath(laPath, 'policy'), 'overprovisioning_factor');
-  const la = obj(c.load_assignment, laPath);
+  const la = message(c.load_assignment, laPath);
   const overprovisioningFactor = optionalUint(
     obj(la.policy, joinPath(laPath, 'policy')).overprovisioning_factor,
     opPath,
