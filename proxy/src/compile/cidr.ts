@@ -1,9 +1,7 @@
 // IP addresses and envoy.config.core.v3.CidrRange for filter chain matching. Ranges are parsed once
 // at compile time; connection addresses are parsed per connection into a caller-owned word array,
 // without allocating, and only when some chain actually has a range to test.
-
-import type { Obj } from '../config/index.ts';
-import { ConfigError, joinPath, optionalUint } from '../config/index.ts';
+import { type CidrRange, ConfigError, joinPath, optionalUint } from '../config/index.ts';
 import type { CidrRangeTable } from './types.ts';
 
 /** The address family parseIp found: 4, 6, or 0 when the text is not an IP address. */
@@ -148,7 +146,7 @@ function formatIp(family: 4 | 6, words: ArrayLike<number>): string {
 }
 
 /** A CidrRange message → its table; bits past the prefix are cleared, as Envoy does. */
-export function compileCidr(range: Obj, path: string): CidrRangeTable {
+export function compileCidr(range: CidrRange, path: string): CidrRangeTable {
   const text = String(range.address_prefix ?? '');
   const words = new Uint32Array(4);
   const family = parseIp(text, words);

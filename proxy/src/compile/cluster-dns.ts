@@ -1,10 +1,10 @@
 // STRICT_DNS and LOGICAL_DNS clusters (already schema-validated) → DnsClusterConfig: the names to
 // resolve, taken from load_assignment, and how to resolve them, with Envoy's defaults as data.
 import {
+  type Cluster,
   ConfigError,
   enumName,
   joinPath,
-  type Obj,
   optionalDurationMs,
   optionalObj,
 } from '../config/index.ts';
@@ -43,7 +43,7 @@ export interface DnsClusterConfig {
  * load_assignment endpoints as compiled (address = the name to resolve).
  */
 export function compileDnsConfig(
-  c: Obj,
+  c: Cluster,
   path: string,
   endpoints: readonly EndpointTable[],
 ): DnsClusterConfig | undefined {

@@ -4,9 +4,9 @@
 // redirect rules let them through).
 import { isIP } from 'node:net';
 import {
+  type Cluster,
   ConfigError,
   joinPath,
-  type Obj,
   objList,
   optionalDurationMs,
   optionalObj,
@@ -23,7 +23,7 @@ const DEFAULT_CLEANUP_INTERVAL_MS = 5000;
  * Checks the pairing of type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED (Envoy accepts neither
  * without the other) and compiles the original destination settings; undefined for other types.
  */
-export function compileOriginalDst(c: Obj, path: string): OriginalDstTable | undefined {
+export function compileOriginalDst(c: Cluster, path: string): OriginalDstTable | undefined {
   const originalDst = c.type === 'ORIGINAL_DST';
   const clusterProvided = c.lb_policy === 'CLUSTER_PROVIDED';
   if (originalDst && c.lb_policy !== undefined && !clusterProvided) {
@@ -67,7 +67,7 @@ export function compileOriginalDst(c: Obj, path: string): OriginalDstTable | und
 }
 
 /** upstream_bind_config.source_address → the address to bind upstream connections to. */
-export function compileBindAddress(c: Obj, path: string): string | undefined {
+export function compileBindAddress(c: Cluster, path: string): string | undefined {
   if (c.upstream_bind_config === undefined) return undefined;
   const sa = optionalObj(optionalObj(c.upstream_bind_config).source_address);
   const saPath = joinPath(path, 'upstream_bind_config.source_address');

@@ -5,7 +5,11 @@ import { compileHealthChecks } from '../cluster/health/index.ts';
 import { compileLbConfig } from '../cluster/lb/index.ts';
 import { compileOutlierDetection } from '../cluster/outlier/index.ts';
 import {
+  type Cluster,
+  type ClusterLoadAssignment,
   ConfigError,
+  type HttpProtocolOptions,
+  isAnyOf,
   joinPath,
   type Obj,
   objList,
@@ -23,7 +27,11 @@ const HTTP_OPTIONS_KEY = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions
  * `assignments` holds EDS ClusterLoadAssignments by service name, for clusters of type EDS; an EDS
  * cluster whose assignment has not arrived has no endpoints yet (Envoy: warming).
  */
-export function compileCluster(c: Obj, path: string, assignments?: ReadonlyMap<string, Obj>): ClusterTable {
+export function compileCluster(
+  c: Cluster,
+  path: string,
+  assignments?: ReadonlyMap<string, ClusterLoadAssignment>,
+): ClusterTable {
   const name = String(c.name ?? '');
   if (!name) throw new ConfigError(joinPath(path, 'name'), 'a cluster needs a name');
   const endpoints: EndpointTable[] = [];
@@ -72,7 +80,8 @@ export function compileCluster(c: Obj, path: string, assignments?: ReadonlyMap<s
     });
   });
   let protocol: 'h1' | 'h2c' = c.http2_protocol_options !== undefined ? 'h2c' : 'h1';
-  const options = optionalObj(optionalObj(c.typed_extension_protocol_options)[HTTP_OPTIONS_KEY]);
+  const optionsAny = c.typed_extension_protocol_options?.[HTTP_OPTIONS_KEY];
+  const options: HttpProtocolOptions = isAnyOf(optionsAny, HTTP_OPTIONS_KEY) ? optionsAny : {};
   const optionsPath = joinPath(path, `typed_extension_protocol_options.${HTTP_OPTIONS_KEY}`);
   const explicit = optionalObj(options.explicit_http_config);
   if (explicit.http2_protocol_options !== undefined) protocol = 'h2c';

@@ -1,22 +1,25 @@
 // envoy.extensions.filters.http.fault.v3.HTTPFault → FaultTable, for the listener's fault filter and
 // for per-route overrides in typed_per_filter_config.
+
 import {
   ConfigError,
   durationMs,
+  type FractionalPercent,
   fractionalPercent,
+  type HTTPFault,
   joinPath,
-  list,
-  type Obj,
-  obj,
+  message,
   oneOf,
   optionalUint,
+  repeated,
   str,
   uint,
 } from '../config/index.ts';
 import { compileHeaderMatcher } from './string-match.ts';
 import type { FaultTable } from './types.ts';
 
-export const FAULT_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault';
+export const FAULT_NAME = 'envoy.extensions.filters.http.fault.v3.HTTPFault';
+export const FAULT_TYPE_URL = `type.googleapis.com/${FAULT_NAME}`;
 
 // An absent percentage means every request: a fault that is configured but never fires is never what
 // the author meant, and Istio always sets it.
@@ -28,16 +31,16 @@ const DENOMINATORS: Readonly<Record<string, number>> = {
 };
 
 /** The denominator header-controlled percentages are read over (Envoy: the configured one, default 100). */
-function denominatorOf(percentage: unknown): number {
-  const d = percentage && typeof percentage === 'object' ? (percentage as Obj).denominator : undefined;
-  return typeof d === 'number' ? ([100, 10_000, 1_000_000][d] ?? 100) : (DENOMINATORS[String(d)] ?? 100);
+function denominatorOf(percentage: FractionalPercent | undefined): number {
+  const d = percentage?.denominator;
+  return d === undefined ? 100 : (DENOMINATORS[d] ?? 100);
 }
 
-export function compileFault(f: Obj, path: string): FaultTable {
+export function compileFault(f: HTTPFault, path: string): FaultTable {
   let delay: FaultTable['delay'];
   if (f.delay != null) {
     const at = joinPath(path, 'delay');
-    const d = obj(f.delay, at);
+    const d = message(f.delay, at);
     const kind = oneOf(d, ['fixed_delay', 'header_delay'], at);
     if (kind === undefined) throw new ConfigError(at, 'one of fixed_delay or header_delay is required');
     const fraction = fractionalPercent(d.percentage, joinPath(at, 'percentage'), ALL);
@@ -51,7 +54,7 @@ export function compileFault(f: Obj, path: string): FaultTable {
   let abort: FaultTable['abort'];
   if (f.abort != null) {
     const at = joinPath(path, 'abort');
-    const a = obj(f.abort, at);
+    const a = message(f.abort, at);
     const kind = oneOf(a, ['http_status', 'grpc_status', 'header_abort'], at);
     if (kind === undefined)
       throw new ConfigError(at, 'one of http_status, grpc_status or header_abort is required');
@@ -68,8 +71,8 @@ export function compileFault(f: Obj, path: string): FaultTable {
   }
 
   const headersPath = joinPath(path, 'headers');
-  const headers = list(f.headers, headersPath).map((h, i) =>
-    compileHeaderMatcher(obj(h, joinPath(headersPath, i)), joinPath(headersPath, i)),
+  const headers = repeated(f.headers, headersPath).map((h, i) =>
+    compileHeaderMatcher(message(h, joinPath(headersPath, i)), joinPath(headersPath, i)),
   );
   const cluster = str(f.upstream_cluster, joinPath(path, 'upstream_cluster'));
   const maxActiveFaults = optionalUint(f.max_active_faults, joinPath(path, 'max_active_faults'));

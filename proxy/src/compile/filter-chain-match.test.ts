@@ -1,12 +1,11 @@
 // Filter chain matching over the compiled listener table: Envoy's order of criteria, most specific
 // match first, no backtracking, the default chain, and duplicate matches refused.
 import t from 'tap';
+import type { FilterChain, FilterChainMatch, Listener } from '../config/index.ts';
 import { compileListener } from './listener.ts';
 import type { ConnectionFacts } from './types.ts';
 
-type Obj = Record<string, unknown>;
-
-function tcpChain(name: string, match?: Obj): Obj {
+function tcpChain(name: string, match?: FilterChainMatch): FilterChain {
   return {
     name,
     ...(match ? { filter_chain_match: match } : {}),
@@ -23,7 +22,7 @@ function tcpChain(name: string, match?: Obj): Obj {
   };
 }
 
-function listener(chains: Obj[], extra: Obj = {}) {
+function listener(chains: FilterChain[], extra: Listener = {}) {
   return compileListener(
     {
       name: 'l',

@@ -2,8 +2,13 @@
 // terminal network filter, an http_connection_manager or a tcp_proxy. A chain with no filters is
 // valid Envoy configuration: its connections are closed.
 import {
+  type CidrRange,
   ConfigError,
   enumName,
+  type FilterChain,
+  type FilterChainMatch,
+  type HttpConnectionManager,
+  isAnyOf,
   joinPath,
   type Obj,
   objList,
@@ -11,7 +16,7 @@ import {
   optionalUint,
 } from '../config/index.ts';
 import { compileCidr } from './cidr.ts';
-import { compileTcpProxy, TCP_PROXY_TYPE } from './tcp-proxy.ts';
+import { compileTcpProxy } from './tcp-proxy.ts';
 import type {
   FilterChainMatchTable,
   FilterChainTable,
@@ -20,8 +25,9 @@ import type {
   TrafficDirection,
 } from './types.ts';
 
-export const HCM_TYPE =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const HCM_NAME = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const TCP_PROXY_NAME = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+export const HCM_TYPE = `type.googleapis.com/${HCM_NAME}`;
 
 /** Transport protocols a Weft connection can have: nothing detects TLS (see listener-filters.ts). */
 const TRANSPORT_PROTOCOLS = ['', 'raw_buffer'];
@@ -29,13 +35,13 @@ const SOURCE_TYPES: readonly SourceType[] = ['ANY', 'SAME_IP_OR_LOOPBACK', 'EXTE
 
 export interface FilterChainContext {
   /** Compiles an http_connection_manager typed_config (listener.ts owns that compiler). */
-  readonly compileHttp: (typed: Obj, path: string) => HttpConnectionManagerTable;
+  readonly compileHttp: (typed: HttpConnectionManager, path: string) => HttpConnectionManagerTable;
   readonly trafficDirection: TrafficDirection;
 }
 
 /** `name` is what the chain is called when FilterChain.name is empty. */
 export function compileFilterChain(
-  chain: Obj,
+  chain: FilterChain,
   path: string,
   fallbackName: string,
   ctx: FilterChainContext,
@@ -60,20 +66,20 @@ export function compileFilterChain(
       'unsupported',
     );
   }
-  const typed = optionalObj(filters[0]!.typed_config);
+  const typed = filters[0]!.typed_config;
   const typedPath = joinPath(joinPath(filtersPath, 0), 'typed_config');
-  if (typed['@type'] === HCM_TYPE) return { name, key, match, http: ctx.compileHttp(typed, typedPath) };
-  if (typed['@type'] === TCP_PROXY_TYPE) {
+  if (isAnyOf(typed, HCM_NAME)) return { name, key, match, http: ctx.compileHttp(typed, typedPath) };
+  if (isAnyOf(typed, TCP_PROXY_NAME)) {
     return { name, key, match, tcp: compileTcpProxy(typed, typedPath, ctx.trafficDirection) };
   }
   throw new ConfigError(
     typedPath,
-    `network filter ${String(typed['@type'] ?? filters[0]!.name)} is not supported (Weft implements envoy.filters.network.http_connection_manager and envoy.filters.network.tcp_proxy)`,
+    `network filter ${String(typed?.['@type'] ?? filters[0]!.name)} is not supported (Weft implements envoy.filters.network.http_connection_manager and envoy.filters.network.tcp_proxy)`,
     'unsupported',
   );
 }
 
-export function compileFilterChainMatch(m: Obj, path: string): FilterChainMatchTable {
+export function compileFilterChainMatch(m: FilterChainMatch, path: string): FilterChainMatchTable {
   const transportProtocol = String(m.transport_protocol ?? '');
   if (!TRANSPORT_PROTOCOLS.includes(transportProtocol)) {
     throw new ConfigError(
@@ -82,8 +88,8 @@ export function compileFilterChainMatch(m: Obj, path: string): FilterChainMatchT
       'unsupported',
     );
   }
-  const ranges = (field: string) =>
-    objList(m[field]).map((range, i) => compileCidr(range, joinPath(joinPath(path, field), i)));
+  const ranges = (field: 'prefix_ranges' | 'direct_source_prefix_ranges' | 'source_prefix_ranges') =>
+    objList<CidrRange>(m[field]).map((range, i) => compileCidr(range, joinPath(joinPath(path, field), i)));
   const destinationPort = optionalUint(m.destination_port, joinPath(path, 'destination_port'));
   const table: FilterChainMatchTable = {
     prefixRanges: ranges('prefix_ranges'),

@@ -103,7 +103,10 @@ function parseCommand(body: string, path: string): HeaderFormatCommand | string 
       path,
       `malformed %${body}% in header value: expected %NAME%, %NAME(arg)% or %NAME(arg):N%`,
     );
-  const [, name, arg, len] = m as unknown as [string, string, string | undefined, string | undefined];
+  // Groups 2 and 3 are optional: exec leaves them undefined when they did not take part.
+  const name = m[1] ?? '';
+  const arg: string | undefined = m[2];
+  const len: string | undefined = m[3];
   const maxLen = len === undefined ? 0 : Number(len);
   if (name === 'HOSTNAME' && arg === undefined) return maxLen > 0 ? hostname().slice(0, maxLen) : hostname();
   const op = COMMANDS[name];

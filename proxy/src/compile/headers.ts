@@ -1,6 +1,8 @@
 // HeaderValueOption lists and `*_headers_to_remove` → HeaderMutation, and the per-request applier.
 // Envoy's order within one mutation: remove; evaluate every value and condition; overwrite; add.
-import { bool, ConfigError, enumName, joinPath, list, obj, str } from '../config/index.ts';
+
+import type { HeaderValueOption } from '../config/index.ts';
+import { bool, ConfigError, enumName, joinPath, message, repeated, str } from '../config/index.ts';
 import {
   formatHeaderValue,
   type HeaderFormatContext,
@@ -39,12 +41,12 @@ type Pair = readonly [string, string];
  * at `removePath`). Names are lower-cased; values may use %COMMAND% formatters (header-format.ts).
  */
 export function compileHeaderMutation(
-  add: unknown,
-  remove: unknown,
+  add: readonly HeaderValueOption[] | undefined,
+  remove: readonly string[] | undefined,
   addPath: string,
   removePath: string,
 ): HeaderMutation {
-  const removeNames = list(remove, removePath).map((n, i) => {
+  const removeNames = repeated(remove, removePath).map((n, i) => {
     const at = joinPath(removePath, i);
     const name = str(n, at).toLowerCase();
     if (name === '') throw new ConfigError(at, 'a header name is required');
@@ -60,10 +62,10 @@ export function compileHeaderMutation(
     setIfAbsent: [] as Pair[],
     overwriteIfExists: [] as Pair[],
   };
-  list(add, addPath).forEach((raw, i) => {
+  repeated(add, addPath).forEach((raw, i) => {
     const at = joinPath(addPath, i);
-    const o = obj(raw, at);
-    const header = obj(o.header, joinPath(at, 'header'));
+    const o = message(raw, at);
+    const header = message(o.header, joinPath(at, 'header'));
     const keyPath = joinPath(joinPath(at, 'header'), 'key');
     const name = str(header.key, keyPath).toLowerCase();
     if (name === '') throw new ConfigError(keyPath, 'a header name is required');

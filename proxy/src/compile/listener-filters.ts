@@ -5,7 +5,9 @@
 //                    filter chain that requires another transport protocol is refused (filter-chain.ts),
 //                    so a TLS connection can never be matched to a chain written for TLS.
 // filter_disabled predicates (destination port ranges with and/or/not) are compiled to data.
-import { ConfigError, joinPath, type Obj, objList, optionalObj } from '../config/index.ts';
+
+import type { ListenerFilter, ListenerFilterChainMatchPredicate } from '../config/index.ts';
+import { ConfigError, joinPath, objList, optionalObj } from '../config/index.ts';
 import type { ListenerFilterPredicate, ListenerFilterTable } from './types.ts';
 
 const TYPE_PREFIX = 'type.googleapis.com/envoy.extensions.filters.listener.';
@@ -15,7 +17,10 @@ const KIND_OF_TYPE: Readonly<Record<string, ListenerFilterTable['kind']>> = {
   [`${TYPE_PREFIX}tls_inspector.v3.TlsInspector`]: 'tls_inspector',
 };
 
-export function compileListenerFilters(value: unknown, path: string): ListenerFilterTable[] {
+export function compileListenerFilters(
+  value: readonly ListenerFilter[] | undefined,
+  path: string,
+): ListenerFilterTable[] {
   return objList(value).map((filter, i) => {
     const fPath = joinPath(path, i);
     const type = String(optionalObj(filter.typed_config)['@type'] ?? '');
@@ -35,7 +40,7 @@ export function compileListenerFilters(value: unknown, path: string): ListenerFi
   });
 }
 
-function compilePredicate(p: Obj, path: string): ListenerFilterPredicate {
+function compilePredicate(p: ListenerFilterChainMatchPredicate, path: string): ListenerFilterPredicate {
   if (p.any_match === true) return { kind: 'any' };
   if (p.destination_port_range !== undefined) {
     const range = optionalObj(p.destination_port_range);
@@ -49,7 +54,7 @@ function compilePredicate(p: Obj, path: string): ListenerFilterPredicate {
   if (p.not_match !== undefined)
     return { kind: 'not', rule: compilePredicate(optionalObj(p.not_match), joinPath(path, 'not_match')) };
   for (const kind of ['or', 'and'] as const) {
-    const field = `${kind}_match`;
+    const field = `${kind}_match` as const;
     if (p[field] === undefined) continue;
     const rulesPath = joinPath(path, `${field}.rules`);
     const rules = objList(optionalObj(p[field]).rules).map((rule, i) =>

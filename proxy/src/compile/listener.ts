@@ -1,5 +1,7 @@
 // envoy.config.listener.v3.Listener → ListenerTable: address and binding, listener filters, the
 // filter chains (each an http_connection_manager or a tcp_proxy) and Envoy's filter chain match.
+
+import type { HttpConnectionManager, Listener, RouteConfiguration } from '../config/index.ts';
 import {
   bool,
   ConfigError,
@@ -43,10 +45,10 @@ export class MissingRouteConfig extends Error {
  * uses `rds` rather than an inline `route_config`.
  */
 export function compileListener(
-  l: Obj,
+  l: Listener,
   path: string,
   clusterNames: ReadonlySet<string>,
-  routeConfigs?: ReadonlyMap<string, Obj>,
+  routeConfigs?: ReadonlyMap<string, RouteConfiguration>,
 ): ListenerTable {
   const name = String(l.name ?? '');
   const sa = optionalObj(optionalObj(l.address).socket_address);
@@ -135,11 +137,11 @@ function longestDrain(chains: readonly FilterChainTable[], fallback: FilterChain
 }
 
 function compileHcm(
-  h: Obj,
+  h: HttpConnectionManager,
   path: string,
   bufferLimit: number,
   clusterNames: ReadonlySet<string>,
-  routeConfigs: ReadonlyMap<string, Obj> | undefined,
+  routeConfigs: ReadonlyMap<string, RouteConfiguration> | undefined,
 ): HttpConnectionManagerTable {
   let routes: RouteTable;
   if (h.route_config !== undefined) {

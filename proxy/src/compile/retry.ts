@@ -1,13 +1,14 @@
 // envoy.config.route.v3.RetryPolicy → RetryPolicyTable. retry_on is parsed into a bit set once, so the
 // router tests a bit per attempt instead of comparing strings.
+
 import {
   ConfigError,
   durationMs,
   joinPath,
-  list,
-  type Obj,
-  obj,
+  message,
   optionalUint,
+  type RetryPolicy,
+  repeated,
   str,
   uint,
 } from '../config/index.ts';
@@ -85,7 +86,7 @@ const DEFAULT_BASE_INTERVAL_MS = 25;
 const MAX_INTERVAL_FACTOR = 10;
 const DEFAULT_HOST_SELECTION_ATTEMPTS = 1;
 
-export function compileRetryPolicy(rp: Obj, path: string): RetryPolicyTable {
+export function compileRetryPolicy(rp: RetryPolicy, path: string): RetryPolicyTable {
   const retryOn = parseRetryOn(str(rp.retry_on, joinPath(path, 'retry_on')), joinPath(path, 'retry_on'));
   const numRetries = optionalUint(rp.num_retries, joinPath(path, 'num_retries'), DEFAULT_NUM_RETRIES);
   const perTryTimeoutMs =
@@ -95,7 +96,7 @@ export function compileRetryPolicy(rp: Obj, path: string): RetryPolicyTable {
   let maxIntervalMs = DEFAULT_BASE_INTERVAL_MS * MAX_INTERVAL_FACTOR;
   if (rp.retry_back_off != null) {
     const bPath = joinPath(path, 'retry_back_off');
-    const b = obj(rp.retry_back_off, bPath);
+    const b = message(rp.retry_back_off, bPath);
     if (b.base_interval == null)
       throw new ConfigError(joinPath(bPath, 'base_interval'), 'base_interval is required');
     const base = durationMs(b.base_interval, joinPath(bPath, 'base_interval'));
@@ -116,10 +117,10 @@ export function compileRetryPolicy(rp: Obj, path: string): RetryPolicyTable {
   }
 
   let avoidPreviousHosts = false;
-  list(rp.retry_host_predicate, joinPath(path, 'retry_host_predicate')).forEach((raw, i) => {
+  repeated(rp.retry_host_predicate, joinPath(path, 'retry_host_predicate')).forEach((raw, i) => {
     const at = joinPath(joinPath(path, 'retry_host_predicate'), i);
-    const p = obj(raw, at);
-    const type = obj(p.typed_config, joinPath(at, 'typed_config'))['@type'];
+    const p = message(raw, at);
+    const type = message(p.typed_config, joinPath(at, 'typed_config'))['@type'];
     if (type === PREVIOUS_HOSTS_TYPE || (type === undefined && p.name === PREVIOUS_HOSTS_NAME))
       avoidPreviousHosts = true;
     else
@@ -138,12 +139,12 @@ export function compileRetryPolicy(rp: Obj, path: string): RetryPolicyTable {
 
   const codesPath = joinPath(path, 'retriable_status_codes');
   const retriableStatusCodes = new Set(
-    list(rp.retriable_status_codes, codesPath).map((c, i) => uint(c, joinPath(codesPath, i))),
+    repeated(rp.retriable_status_codes, codesPath).map((c, i) => uint(c, joinPath(codesPath, i))),
   );
   const headersPath = joinPath(path, 'retriable_headers');
-  const retriableHeaders = list(rp.retriable_headers, headersPath).map((h, i) => {
+  const retriableHeaders = repeated(rp.retriable_headers, headersPath).map((h, i) => {
     const at = joinPath(headersPath, i);
-    return compileHeaderMatcher(obj(h, at), at);
+    return compileHeaderMatcher(message(h, at), at);
   });
 
   return {

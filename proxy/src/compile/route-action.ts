@@ -1,25 +1,32 @@
 // A route's action: RouteAction → ForwardAction, RedirectAction, DirectResponseAction.
 import { compileHashPolicy, type HashPolicy } from '../cluster/lb/index.ts';
 import {
+  type AnyJson,
   bool,
   ConfigError,
   compileRegexRewrite,
+  type DirectResponseAction as DirectResponseActionConfig,
   durationMs,
   enumName,
   fractionalPercent,
+  isAnyOf,
   joinMapKey,
   joinPath,
-  list,
-  type Obj,
-  obj,
+  message,
   oneOf,
   onlyOneSet,
   optionalUint,
+  type RedirectAction as RedirectActionConfig,
+  type RouteAction,
+  type RouteAction_RequestMirrorPolicy,
+  type RouteConfiguration,
+  repeated,
   str,
   uint,
+  type WeightedCluster,
 } from '../config/index.ts';
 import { CORS_POLICY_TYPE_URL } from './cors.ts';
-import { compileFault, FAULT_TYPE_URL } from './fault.ts';
+import { compileFault, FAULT_NAME } from './fault.ts';
 import { compileHeaderMutation } from './headers.ts';
 import { compileRetryPolicy } from './retry.ts';
 import type { CompiledRouteMatch } from './route-match.ts';
@@ -60,24 +67,36 @@ const REDIRECT_CODES: Readonly<Record<string, number>> = {
   PERMANENT_REDIRECT: 308,
 };
 
+/** typed_per_filter_config: filter name → its config. */
+type PerFilterConfigs = { [filter: string]: AnyJson };
+
+/** The header lists every level of a route configuration has. */
+type HeaderLists = Pick<
+  RouteConfiguration,
+  | 'request_headers_to_add'
+  | 'request_headers_to_remove'
+  | 'response_headers_to_add'
+  | 'response_headers_to_remove'
+>;
+
 /** One level's request or response header lists (`request_headers_to_add` / `_to_remove`). */
-export function headerMutationOf(o: Obj, dir: 'request' | 'response', path: string): HeaderMutation {
-  const add = `${dir}_headers_to_add`;
-  const remove = `${dir}_headers_to_remove`;
+export function headerMutationOf(o: HeaderLists, dir: 'request' | 'response', path: string): HeaderMutation {
+  const add = `${dir}_headers_to_add` as const;
+  const remove = `${dir}_headers_to_remove` as const;
   return compileHeaderMutation(o[add], o[remove], joinPath(path, add), joinPath(path, remove));
 }
 
 /** typed_per_filter_config → the fault filter override in it, if any (CORS policies are read apart). */
-export function faultOverrideOf(tpfc: unknown, path: string): FaultTable | undefined {
+export function faultOverrideOf(tpfc: PerFilterConfigs | undefined, path: string): FaultTable | undefined {
   let fault: FaultTable | undefined;
-  for (const [key, value] of Object.entries(obj(tpfc, path))) {
+  for (const [key, value] of Object.entries(tpfc ?? {})) {
     const at = joinMapKey(path, key);
-    const type = obj(value, at)['@type'];
+    const type = value['@type'];
     if (type === CORS_POLICY_TYPE_URL) continue; // the CORS filter's own (http/cors)
-    if (type !== FAULT_TYPE_URL)
+    if (!isAnyOf(value, FAULT_NAME))
       throw new ConfigError(at, `per-filter config of @type ${String(type)} is not supported`, 'unsupported');
     if (fault) throw new ConfigError(at, 'more than one fault filter config; Weft runs one fault filter');
-    fault = compileFault(value as Obj, at);
+    fault = compileFault(value, at);
   }
   return fault;
 }
@@ -88,11 +107,11 @@ function checkCluster(name: string, path: string, scope: ActionScope, what: stri
   }
 }
 
-function compileWeighted(wc: Obj, path: string, scope: ActionScope): WeightedClusterTable {
+function compileWeighted(wc: WeightedCluster, path: string, scope: ActionScope): WeightedClusterTable {
   const cPath = joinPath(path, 'clusters');
-  const clusters = list(wc.clusters, cPath).map((raw, i) => {
+  const clusters = repeated(wc.clusters, cPath).map((raw, i) => {
     const at = joinPath(cPath, i);
-    const c = obj(raw, at);
+    const c = message(raw, at);
     if (c.cluster_header)
       throw new ConfigError(joinPath(at, 'cluster_header'), 'cluster_header is not supported', 'unsupported');
     const name = str(c.name, joinPath(at, 'name'));
@@ -126,13 +145,13 @@ function compileWeighted(wc: Obj, path: string, scope: ActionScope): WeightedClu
 
 /** request_mirror_policies at any level; an empty list inherits the enclosing level's. */
 export function compileMirrors(
-  value: unknown,
+  value: readonly RouteAction_RequestMirrorPolicy[] | undefined,
   path: string,
   scope: ActionScope,
 ): readonly MirrorPolicyTable[] {
-  const mirrors = list(value, path).map((raw, i) => {
+  const mirrors = repeated(value, path).map((raw, i) => {
     const at = joinPath(path, i);
-    const m = obj(raw, at);
+    const m = message(raw, at);
     if (m.cluster_header)
       throw new ConfigError(joinPath(at, 'cluster_header'), 'cluster_header is not supported', 'unsupported');
     const cluster = str(m.cluster, joinPath(at, 'cluster'));
@@ -140,7 +159,7 @@ export function compileMirrors(
     checkCluster(cluster, joinPath(at, 'cluster'), scope, 'mirror cluster');
     let fraction = 1;
     if (m.runtime_fraction != null) {
-      const rf = obj(m.runtime_fraction, joinPath(at, 'runtime_fraction'));
+      const rf = message(m.runtime_fraction, joinPath(at, 'runtime_fraction'));
       const dv = joinPath(joinPath(at, 'runtime_fraction'), 'default_value');
       if (rf.default_value == null) throw new ConfigError(dv, 'default_value is required');
       fraction = fractionalPercent(rf.default_value, dv);
@@ -161,7 +180,7 @@ function checkPrefixRewrite(match: CompiledRouteMatch, path: string): void {
 }
 
 export function compileForward(
-  ra: Obj,
+  ra: RouteAction,
   path: string,
   match: CompiledRouteMatch,
   scope: ActionScope,
@@ -187,7 +206,11 @@ export function compileForward(
     if (cluster === '') throw new ConfigError(joinPath(path, 'cluster'), 'a cluster name is required');
     checkCluster(cluster, joinPath(path, 'cluster'), scope, 'cluster');
   } else
-    weighted = compileWeighted(obj(ra.weighted_clusters, joinPath(path, spec)), joinPath(path, spec), scope);
+    weighted = compileWeighted(
+      message(ra.weighted_clusters, joinPath(path, spec)),
+      joinPath(path, spec),
+      scope,
+    );
 
   const rewrite = onlyOneSet(ra, ['prefix_rewrite', 'regex_rewrite', 'path_rewrite_policy'], path);
   if (rewrite === 'path_rewrite_policy')
@@ -210,7 +233,7 @@ export function compileForward(
   const retry =
     ra.retry_policy != null
       ? compileRetryPolicy(
-          obj(ra.retry_policy, joinPath(path, 'retry_policy')),
+          message(ra.retry_policy, joinPath(path, 'retry_policy')),
           joinPath(path, 'retry_policy'),
         )
       : scope.retry;
@@ -229,7 +252,7 @@ export function compileForward(
     ...(rewrite === 'regex_rewrite'
       ? {
           regexRewrite: compileRegexRewrite(
-            obj(ra.regex_rewrite, joinPath(path, rewrite)),
+            message(ra.regex_rewrite, joinPath(path, rewrite)),
             joinPath(path, rewrite),
           ),
         }
@@ -242,7 +265,11 @@ export function compileForward(
   };
 }
 
-export function compileRedirect(r: Obj, path: string, match: CompiledRouteMatch): RedirectAction {
+export function compileRedirect(
+  r: RedirectActionConfig,
+  path: string,
+  match: CompiledRouteMatch,
+): RedirectAction {
   const scheme = oneOf(r, ['https_redirect', 'scheme_redirect'], path);
   const rewrite = oneOf(r, ['path_redirect', 'prefix_rewrite', 'regex_rewrite'], path);
   if (rewrite === 'prefix_rewrite') checkPrefixRewrite(match, joinPath(path, rewrite));
@@ -267,7 +294,7 @@ export function compileRedirect(r: Obj, path: string, match: CompiledRouteMatch)
     ...(rewrite === 'regex_rewrite'
       ? {
           regexRewrite: compileRegexRewrite(
-            obj(r.regex_rewrite, joinPath(path, rewrite)),
+            message(r.regex_rewrite, joinPath(path, rewrite)),
             joinPath(path, rewrite),
           ),
         }
@@ -277,13 +304,17 @@ export function compileRedirect(r: Obj, path: string, match: CompiledRouteMatch)
   };
 }
 
-export function compileDirectResponse(d: Obj, path: string, maxBodyBytes: number): DirectResponseAction {
+export function compileDirectResponse(
+  d: DirectResponseActionConfig,
+  path: string,
+  maxBodyBytes: number,
+): DirectResponseAction {
   const status = uint(d.status, joinPath(path, 'status'));
   if (status < 200 || status > 599)
     throw new ConfigError(joinPath(path, 'status'), `must be in [200, 600), got ${status}`);
   if (d.body == null) return { kind: 'direct', status };
   const bPath = joinPath(path, 'body');
-  const b = obj(d.body, bPath);
+  const b = message(d.body, bPath);
   const source = oneOf(b, ['inline_string', 'inline_bytes', 'filename', 'environment_variable'], bPath);
   if (source === undefined) throw new ConfigError(bPath, 'one of inline_string or inline_bytes is required');
   if (source === 'filename' || source === 'environment_variable') {
@@ -304,7 +335,7 @@ export function compileDirectResponse(d: Obj, path: string, maxBodyBytes: number
   return { kind: 'direct', status, body };
 }
 
-function hashPolicyOf(ra: Obj, path: string): { hashPolicy?: HashPolicy } {
+function hashPolicyOf(ra: RouteAction, path: string): { hashPolicy?: HashPolicy } {
   if (ra.hash_policy === undefined) return {};
   const hashPolicy = compileHashPolicy(ra.hash_policy, joinPath(path, 'hash_policy'));
   return hashPolicy ? { hashPolicy } : {};

@@ -4,15 +4,16 @@
 // Query strings are never parsed into a map. A route with query_parameters scans the raw query for
 // just the names it needs, and only after its path and headers matched; routes without them never
 // look at the query, so requests pay for query parsing only when a candidate route asks for it.
+
+import type { QueryParameterMatcher as QueryParameterMatcherConfig, RouteMatch } from '../config/index.ts';
 import {
   bool,
   ConfigError,
   compileRegexMatcher,
   joinPath,
-  list,
-  type Obj,
-  obj,
+  message,
   oneOf,
+  repeated,
   str,
 } from '../config/index.ts';
 import {
@@ -187,17 +188,17 @@ class RouteMatcherImpl implements RouteMatcher {
   }
 }
 
-function compileQueryParameter(q: Obj, path: string): QueryParameterMatcher {
+function compileQueryParameter(q: QueryParameterMatcherConfig, path: string): QueryParameterMatcher {
   const name = str(q.name, joinPath(path, 'name'));
   if (name === '') throw new ConfigError(joinPath(path, 'name'), 'a query parameter name is required');
   if (oneOf(q, ['string_match', 'present_match'], path) === 'string_match') {
     const at = joinPath(path, 'string_match');
-    return new QueryParameterMatcher(name, compileStringMatcher(obj(q.string_match, at), at));
+    return new QueryParameterMatcher(name, compileStringMatcher(message(q.string_match, at), at));
   }
   return new QueryParameterMatcher(name, null);
 }
 
-export function compileRouteMatch(m: Obj, path: string): CompiledRouteMatch {
+export function compileRouteMatch(m: RouteMatch, path: string): CompiledRouteMatch {
   const kind = oneOf(m, PATH_KINDS, path);
   if (kind === undefined)
     throw new ConfigError(path, 'one of prefix, path, safe_regex or path_separated_prefix is required');
@@ -206,17 +207,17 @@ export function compileRouteMatch(m: Obj, path: string): CompiledRouteMatch {
     throw new ConfigError(at, `${kind} is not supported`, 'unsupported');
   const caseSensitive = bool(m.case_sensitive, joinPath(path, 'case_sensitive'), true);
   const headersPath = joinPath(path, 'headers');
-  const headers = list(m.headers, headersPath).map((h, i) =>
-    compileHeaderMatcher(obj(h, joinPath(headersPath, i)), joinPath(headersPath, i)),
+  const headers = repeated(m.headers, headersPath).map((h, i) =>
+    compileHeaderMatcher(message(h, joinPath(headersPath, i)), joinPath(headersPath, i)),
   );
   const queryPath = joinPath(path, 'query_parameters');
-  const query = list(m.query_parameters, queryPath).map((q, i) =>
-    compileQueryParameter(obj(q, joinPath(queryPath, i)), joinPath(queryPath, i)),
+  const query = repeated(m.query_parameters, queryPath).map((q, i) =>
+    compileQueryParameter(message(q, joinPath(queryPath, i)), joinPath(queryPath, i)),
   );
   const grpc = m.grpc != null;
   if (kind === 'safe_regex') {
     // case_sensitive does not apply to safe_regex, as Envoy documents; use (?i) in the pattern.
-    const regex = compileRegexMatcher(obj(m.safe_regex, at), at);
+    const regex = compileRegexMatcher(message(m.safe_regex, at), at);
     return { kind, matcher: new RouteMatcherImpl(KIND_REGEX, '', true, regex, headers, query, grpc) };
   }
   const value = str(m[kind], at);

@@ -1,15 +1,16 @@
 import t from 'tap';
+import type { Route, RouteAction, RouteConfiguration, RouteMatch, VirtualHost } from '../config/index.ts';
+import { enumName } from '../config/index.ts';
 import { compileRouteConfiguration, selectRoute, stripPort } from './routes.ts';
 import type { ForwardAction, RequestView, RouteTable, VirtualHostTable } from './types.ts';
 
-type Obj = Record<string, unknown>;
 const LIMIT = 1 << 20;
 
 function req(path: string, headers: Record<string, string> = {}, authority = 'svc'): RequestView {
   return { method: 'GET', path, authority, scheme: 'http', header: (n) => headers[n] };
 }
 
-function table(rc: Obj, clusterNames?: ReadonlySet<string>): RouteTable {
+function table(rc: RouteConfiguration, clusterNames?: ReadonlySet<string>): RouteTable {
   return compileRouteConfiguration(rc, 'route_config', {
     defaultBufferLimitBytes: LIMIT,
     ...(clusterNames ? { clusterNames } : {}),
@@ -17,7 +18,7 @@ function table(rc: Obj, clusterNames?: ReadonlySet<string>): RouteTable {
 }
 
 /** One virtual host for `*` with the given routes. */
-function routes(list: Obj[], vh: Obj = {}): VirtualHostTable {
+function routes(list: Route[], vh: VirtualHost = {}): VirtualHostTable {
   return table({ name: 'rc', virtual_hosts: [{ name: 'vh', domains: ['*'], routes: list, ...vh }] })
     .virtualHosts[0]!;
 }
@@ -47,7 +48,7 @@ function throwsConfig(tt: Matcher, fn: () => unknown, path: string, message: Reg
   tt.match(err, { name: 'ConfigError', path, problem: message, kind });
 }
 
-const to = (name: string, match: Obj, extra: Obj = {}): Obj => ({
+const to = (name: string, match: RouteMatch, extra: Route = {}): Route => ({
   name,
   match,
   route: { cluster: 'c' },
@@ -457,7 +458,7 @@ t.test('buffer limits: route, else virtual host, capped by the listener', async 
 
 t.test('cluster validation', async (t) => {
   const names = new Set(['c', 'm']);
-  const rc = (route: Obj) => ({
+  const rc = (route: RouteAction): RouteConfiguration => ({
     virtual_hosts: [{ name: 'vh', domains: ['*'], routes: [{ match: { prefix: '/' }, route }] }],
   });
   t.ok(table(rc({ cluster: 'c', request_mirror_policies: [{ cluster: 'm' }] }), names));
@@ -494,8 +495,8 @@ t.test('cluster validation', async (t) => {
 });
 
 t.test('config errors name the field', async (t) => {
-  const vhs = (virtual_hosts: Obj[]) => () => table({ virtual_hosts });
-  const one = (route: Obj) => vhs([{ name: 'vh', domains: ['*'], routes: [route] }]);
+  const vhs = (virtual_hosts: VirtualHost[]) => () => table({ virtual_hosts });
+  const one = (route: Route) => vhs([{ name: 'vh', domains: ['*'], routes: [route] }]);
   const r0 = 'route_config.virtual_hosts[0].routes[0]';
   throwsConfig(
     t,
@@ -689,7 +690,8 @@ t.test('config errors name the field', async (t) => {
   );
   throwsConfig(
     t,
-    one({ match: { prefix: '/' }, redirect: { response_code: 'GONE' } }),
+    // The types rule out an unknown response_code (the schema rejects it); the reader still guards.
+    () => enumName('GONE', ['MOVED_PERMANENTLY', 'FOUND'], `${r0}.redirect.response_code`),
     `${r0}.redirect.response_code`,
     /expected one of MOVED_PERMANENTLY/,
   );

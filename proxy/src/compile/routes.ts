@@ -1,15 +1,18 @@
 // envoy.config.route.v3.RouteConfiguration → RouteTable: virtual hosts with a domain index built once,
 // and each virtual host's routes in order (the first whose match succeeds wins).
+
 import {
   bool,
   ConfigError,
   joinPath,
-  list,
-  type Obj,
-  obj,
+  message,
   oneOf,
   optionalUint,
+  type Route,
+  type RouteConfiguration,
+  repeated,
   str,
+  type VirtualHost,
 } from '../config/index.ts';
 import { type CorsPolicyConfig, corsPolicyOf, mergeCors } from './cors.ts';
 import { compileRetryPolicy } from './retry.ts';
@@ -170,9 +173,9 @@ export function selectRoute(vh: VirtualHostTable, req: RequestView): RouteEntry 
   return undefined;
 }
 
-function compileRoute(r: Obj, path: string, scope: HostScope): RouteEntry {
+function compileRoute(r: Route, path: string, scope: HostScope): RouteEntry {
   if (r.match == null) throw new ConfigError(joinPath(path, 'match'), 'match is required');
-  const match = compileRouteMatch(obj(r.match, joinPath(path, 'match')), joinPath(path, 'match'));
+  const match = compileRouteMatch(message(r.match, joinPath(path, 'match')), joinPath(path, 'match'));
   const kind = oneOf(
     r,
     ['route', 'redirect', 'direct_response', 'filter_action', 'non_forwarding_action'],
@@ -182,10 +185,10 @@ function compileRoute(r: Obj, path: string, scope: HostScope): RouteEntry {
     throw new ConfigError(path, 'one of route, redirect or direct_response is required');
   const at = joinPath(path, kind);
   let action: RouteAction;
-  if (kind === 'route') action = compileForward(obj(r.route, at), at, match, scope);
-  else if (kind === 'redirect') action = compileRedirect(obj(r.redirect, at), at, match);
+  if (kind === 'route') action = compileForward(message(r.route, at), at, match, scope);
+  else if (kind === 'redirect') action = compileRedirect(message(r.redirect, at), at, match);
   else if (kind === 'direct_response')
-    action = compileDirectResponse(obj(r.direct_response, at), at, scope.maxDirectResponseBodyBytes);
+    action = compileDirectResponse(message(r.direct_response, at), at, scope.maxDirectResponseBodyBytes);
   else throw new ConfigError(at, `${kind} is not supported`, 'unsupported');
   // Most specific per-filter config wins: route over virtual host (weighted clusters carry their own).
   const fault =
@@ -216,11 +219,11 @@ function compileRoute(r: Obj, path: string, scope: HostScope): RouteEntry {
   };
 }
 
-function compileVirtualHost(v: Obj, path: string, parent: HostScope): VirtualHostTable {
+function compileVirtualHost(v: VirtualHost, path: string, parent: HostScope): VirtualHostTable {
   const name = str(v.name, joinPath(path, 'name'));
   if (name === '') throw new ConfigError(joinPath(path, 'name'), 'a virtual host name is required');
   const dPath = joinPath(path, 'domains');
-  const domains = list(v.domains, dPath).map((d, i) => {
+  const domains = repeated(v.domains, dPath).map((d, i) => {
     const domain = str(d, joinPath(dPath, i)).toLowerCase();
     if (domain === '') throw new ConfigError(joinPath(dPath, i), 'a domain must not be empty');
     return domain;
@@ -229,7 +232,7 @@ function compileVirtualHost(v: Obj, path: string, parent: HostScope): VirtualHos
   const rPath = joinPath(path, 'retry_policy');
   const scope: HostScope = {
     ...parent,
-    retry: v.retry_policy == null ? undefined : compileRetryPolicy(obj(v.retry_policy, rPath), rPath),
+    retry: v.retry_policy == null ? undefined : compileRetryPolicy(message(v.retry_policy, rPath), rPath),
     mirrors: compileMirrors(v.request_mirror_policies, joinPath(path, 'request_mirror_policies'), parent),
     fault:
       faultOverrideOf(v.typed_per_filter_config, joinPath(path, 'typed_per_filter_config')) ?? parent.fault,
@@ -240,8 +243,8 @@ function compileVirtualHost(v: Obj, path: string, parent: HostScope): VirtualHos
     ),
   };
   const routesPath = joinPath(path, 'routes');
-  const routes = list(v.routes, routesPath).map((r, i) =>
-    compileRoute(obj(r, joinPath(routesPath, i)), joinPath(routesPath, i), scope),
+  const routes = repeated(v.routes, routesPath).map((r, i) =>
+    compileRoute(message(r, joinPath(routesPath, i)), joinPath(routesPath, i), scope),
   );
   return {
     name,
@@ -256,7 +259,11 @@ function compileVirtualHost(v: Obj, path: string, parent: HostScope): VirtualHos
  * Compiles a RouteConfiguration. Header mutations are kept per level; apply them most specific first
  * (selected weighted cluster, route, virtual host, then this table's), as Envoy does by default.
  */
-export function compileRouteConfiguration(rc: Obj, path: string, opts: RouteCompileOptions): RouteTable {
+export function compileRouteConfiguration(
+  rc: RouteConfiguration,
+  path: string,
+  opts: RouteCompileOptions,
+): RouteTable {
   const validate = bool(rc.validate_clusters, joinPath(path, 'validate_clusters'), true);
   const base: HostScope = {
     clusterNames: validate ? opts.clusterNames : undefined,
@@ -278,9 +285,9 @@ export function compileRouteConfiguration(rc: Obj, path: string, opts: RouteComp
   };
   const vhPath = joinPath(path, 'virtual_hosts');
   const index = new DomainIndex();
-  const virtualHosts = list(rc.virtual_hosts, vhPath).map((raw, i) => {
+  const virtualHosts = repeated(rc.virtual_hosts, vhPath).map((raw, i) => {
     const at = joinPath(vhPath, i);
-    const vh = compileVirtualHost(obj(raw, at), at, scope);
+    const vh = compileVirtualHost(message(raw, at), at, scope);
     vh.domains.forEach((d, j) => {
       index.add(d, vh, joinPath(joinPath(at, 'domains'), j));
     });

@@ -1,11 +1,19 @@
 // A validated Bootstrap → the RuntimeConfig the proxy runs. The same compilers will take xDS
 // resources; only this file knows about the bootstrap's static_resources shape.
-import { ConfigError, joinPath, type Obj, objList, optionalObj, optionalUint } from '../config/index.ts';
+import {
+  type Bootstrap,
+  ConfigError,
+  joinPath,
+  type Obj,
+  objList,
+  optionalObj,
+  optionalUint,
+} from '../config/index.ts';
 import { compileCluster } from './cluster.ts';
 import { compileListener } from './listener.ts';
 import type { AdminTable, ClusterTable, ListenerTable, RuntimeConfig } from './types.ts';
 
-export function compileBootstrap(bootstrap: Obj, version = 'static'): RuntimeConfig {
+export function compileBootstrap(bootstrap: Bootstrap, version = 'static'): RuntimeConfig {
   const sr = optionalObj(bootstrap.static_resources);
   const clusters = new Map<string, ClusterTable>();
   objList(sr.clusters).forEach((c, i) => {

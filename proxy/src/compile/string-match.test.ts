@@ -1,9 +1,10 @@
 import t from 'tap';
 import { expectConfigError } from '../../../test/lib/expect-config-error.ts';
+import type { HeaderMatcher, StringMatcher } from '../config/index.ts';
 import { compileHeaderMatcher, compileStringMatcher } from './string-match.ts';
 
 t.test('StringMatcher kinds and ignore_case', async (t) => {
-  const m = (spec: Record<string, unknown>, v: string) => compileStringMatcher(spec, 'sm').match(v);
+  const m = (spec: StringMatcher, v: string) => compileStringMatcher(spec, 'sm').match(v);
   t.ok(m({ exact: 'abc' }, 'abc'));
   t.notOk(m({ exact: 'abc' }, 'ABC'));
   t.ok(m({ exact: 'abc', ignore_case: true }, 'aBc'));
@@ -48,7 +49,7 @@ t.test('StringMatcher errors', async (t) => {
 });
 
 // [spec, value (undefined = absent), expected]
-type Row = [Record<string, unknown>, string | undefined, boolean];
+type Row = [HeaderMatcher, string | undefined, boolean];
 
 interface Equal {
   equal(found: unknown, wanted: unknown, message: string): boolean;

@@ -1,15 +1,8 @@
 // envoy.type.matcher.v3.StringMatcher and envoy.config.route.v3.HeaderMatcher, compiled into small
 // monomorphic matcher objects. Matching allocates nothing (a range match on a 17+ digit value aside).
-import {
-  bool,
-  ConfigError,
-  compileRegexMatcher,
-  joinPath,
-  type Obj,
-  obj,
-  oneOf,
-  str,
-} from '../config/index.ts';
+
+import type { HeaderMatcher, StringMatcher } from '../config/index.ts';
+import { bool, ConfigError, compileRegexMatcher, joinPath, message, oneOf, str } from '../config/index.ts';
 import type { HeaderMatcherTable } from './types.ts';
 
 export interface StringMatcherTable {
@@ -101,13 +94,13 @@ class Regex implements StringMatcherTable {
 const STRING_KINDS = ['exact', 'prefix', 'suffix', 'contains', 'safe_regex'] as const;
 
 /** envoy.type.matcher.v3.StringMatcher. `ignore_case` applies to all but safe_regex, as in Envoy. */
-export function compileStringMatcher(m: Obj, path: string): StringMatcherTable {
+export function compileStringMatcher(m: StringMatcher, path: string): StringMatcherTable {
   const kind = oneOf(m, [...STRING_KINDS, 'custom'], path);
   if (kind === undefined) throw new ConfigError(path, `one of ${STRING_KINDS.join(', ')} is required`);
   if (kind === 'custom')
     throw new ConfigError(joinPath(path, kind), 'custom string matchers are not supported', 'unsupported');
   const at = joinPath(path, kind);
-  if (kind === 'safe_regex') return new Regex(compileRegexMatcher(obj(m.safe_regex, at), at));
+  if (kind === 'safe_regex') return new Regex(compileRegexMatcher(message(m.safe_regex, at), at));
   const value = str(m[kind], at);
   if (value === '' && kind !== 'exact')
     throw new ConfigError(at, `an empty ${kind} is not allowed (use safe_regex)`);
@@ -200,17 +193,21 @@ function int64(value: unknown, path: string): bigint {
   throw new ConfigError(path, `expected an int64, got ${JSON.stringify(value)}`);
 }
 
-function headerValueMatcher(h: Obj, kind: string, path: string): StringMatcherTable | null {
+function headerValueMatcher(
+  h: HeaderMatcher,
+  kind: (typeof HEADER_KINDS)[number],
+  path: string,
+): StringMatcherTable | null {
   const at = joinPath(path, kind);
   switch (kind) {
     case 'string_match':
-      return compileStringMatcher(obj(h.string_match, at), at);
+      return compileStringMatcher(message(h.string_match, at), at);
     case 'range_match': {
-      const r = obj(h.range_match, at);
+      const r = message(h.range_match, at);
       return new Range(int64(r.start, joinPath(at, 'start')), int64(r.end, joinPath(at, 'end')));
     }
     case 'safe_regex_match':
-      return new Regex(compileRegexMatcher(obj(h.safe_regex_match, at), at));
+      return new Regex(compileRegexMatcher(message(h.safe_regex_match, at), at));
     case 'exact_match': {
       // Deprecated exact_match "" behaves like Envoy's legacy empty value: presence only.
       const v = str(h.exact_match, at);
@@ -232,7 +229,7 @@ function headerValueMatcher(h: Obj, kind: string, path: string): StringMatcherTa
  * envoy.config.route.v3.HeaderMatcher → a matcher of the header's value (undefined = absent). The
  * caller passes all values of a multi-valued header joined with ",", as Envoy matches them.
  */
-export function compileHeaderMatcher(h: Obj, path: string): HeaderMatcherTable {
+export function compileHeaderMatcher(h: HeaderMatcher, path: string): HeaderMatcherTable {
   const name = str(h.name, joinPath(path, 'name')).toLowerCase();
   if (name === '') throw new ConfigError(joinPath(path, 'name'), 'a header name is required');
   const invert = bool(h.invert_match, joinPath(path, 'invert_match'), false);

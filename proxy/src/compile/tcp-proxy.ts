@@ -9,6 +9,7 @@ import {
   optionalDurationMs,
   optionalObj,
   optionalUint,
+  type TcpProxy,
   uint,
 } from '../config/index.ts';
 import { compileAccessLogs } from './access-logs.ts';
@@ -19,7 +20,11 @@ export const TCP_PROXY_TYPE = 'type.googleapis.com/envoy.extensions.filters.netw
 /** Envoy's tcp_proxy idle_timeout default: one hour. */
 const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 
-export function compileTcpProxy(t: Obj, path: string, trafficDirection: TrafficDirection): TcpProxyTable {
+export function compileTcpProxy(
+  t: TcpProxy,
+  path: string,
+  trafficDirection: TrafficDirection,
+): TcpProxyTable {
   const statPrefix = String(t.stat_prefix ?? '');
   if (!statPrefix) throw new ConfigError(joinPath(path, 'stat_prefix'), 'tcp_proxy needs a stat_prefix');
   let cluster: string | undefined;

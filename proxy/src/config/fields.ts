@@ -1,22 +1,36 @@
-// Typed readers for fields of an already schema-validated message (proto3 JSON, snake_case keys,
-// enums by name, integers as numbers). Validation has run, so these mostly guard against a caller
-// that skipped it; each one still names the field path when the value has the wrong shape.
+// Readers for fields of an already schema-validated message (proto3 JSON, snake_case keys, enums by
+// name, integers as numbers), typed by the generated Envoy types (envoy-types.ts). Validation has
+// run, so these mostly guard against a caller that skipped it; each one still names the field path
+// when the value has the wrong shape.
 import { ConfigError, joinPath } from './errors.ts';
+import { isJsonObject, type JsonObject } from './json-object.ts';
 
-export type Obj = Record<string, unknown>;
-
-export function isObj(value: unknown): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** An object of no known message type, for the readers not yet on the generated types. */
+export type Obj = JsonObject;
+export const isObj = isJsonObject;
 
 /** A message field; absent → `{}` (proto3: an unset message reads as its defaults). */
+export function message<T extends object>(value: T | undefined, path: string): Partial<T> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(path, 'expected an object');
+  return value;
+}
+
+/** A repeated field; absent → `[]`. */
+export function repeated<T>(value: readonly T[] | undefined, path: string): readonly T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ConfigError(path, 'expected a list');
+  return value;
+}
+
+/** An untyped object field (see Obj); absent → `{}`. */
 export function obj(value: unknown, path: string): Obj {
   if (value === undefined || value === null) return {};
   if (!isObj(value)) throw new ConfigError(path, 'expected an object');
   return value;
 }
 
-/** A repeated field; absent → `[]`. */
+/** An untyped repeated field; absent → `[]`. */
 export function list(value: unknown, path: string): readonly unknown[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new ConfigError(path, 'expected a list');
@@ -56,7 +70,11 @@ export function isSet(value: unknown): boolean {
 }
 
 /** Exactly one of `names` may be set (a proto oneof); returns the one set, or undefined. */
-export function oneOf(o: Obj, names: readonly string[], path: string): string | undefined {
+export function oneOf<T extends object, K extends keyof T & string>(
+  o: T,
+  names: readonly K[],
+  path: string,
+): K | undefined {
   const present = names.filter((n) => o[n] !== undefined && o[n] !== null);
   if (present.length > 1) {
     throw new ConfigError(joinPath(path, present[1]!), `only one of ${present.join(', ')} may be set`);
@@ -66,7 +84,11 @@ export function oneOf(o: Obj, names: readonly string[], path: string): string | 
 
 /** At most one of `names` may be set to a non-default value (fields that exclude each other without
  * being a proto oneof, so an explicit default does not count); returns the one set, or undefined. */
-export function onlyOneSet(o: Obj, names: readonly string[], path: string): string | undefined {
+export function onlyOneSet<T extends object, K extends keyof T & string>(
+  o: T,
+  names: readonly K[],
+  path: string,
+): K | undefined {
   const present = names.filter((n) => isSet(o[n]));
   if (present.length > 1) {
     throw new ConfigError(joinPath(path, present[1]!), `only one of ${present.join(', ')} may be set`);
@@ -75,11 +97,13 @@ export function onlyOneSet(o: Obj, names: readonly string[], path: string): stri
 }
 
 /** An already-validated optional message: the object, or an empty one when absent. */
-export function optionalObj(value: unknown): Obj {
-  return isObj(value) ? value : {};
+export function optionalObj<T extends object>(value: T | undefined): Partial<T> {
+  return value ?? {};
 }
 
+const NONE: readonly never[] = Object.freeze([]);
+
 /** An already-validated repeated message field: its objects, or none when absent. */
-export function objList(value: unknown): Obj[] {
-  return Array.isArray(value) ? (value.filter(isObj) as Obj[]) : [];
+export function objList<T extends object>(value: readonly T[] | null | undefined): readonly T[] {
+  return value ?? NONE;
 }

@@ -1,5 +1,7 @@
 // The config folder's public face: load and validate an Envoy v3 bootstrap, validate any Envoy
 // message (xDS resources use the same checks), and the error types both report with.
+
+export * from './envoy-types.ts';
 export {
   BOOTSTRAP_TYPE,
   DOCUMENT_PATH,
@@ -7,6 +9,7 @@ export {
   loadBootstrapFile,
   loadBootstrapText,
 } from './bootstrap.ts';
+export * from './envoy-types.ts';
 export {
   ConfigError,
   type ConfigErrorKind,
@@ -21,12 +24,14 @@ export {
   isObj,
   isSet,
   list,
+  message,
   type Obj,
   obj,
   objList,
   oneOf,
   onlyOneSet,
   optionalObj,
+  repeated,
   str,
 } from './fields.ts';
 export { findMessageType, protoIncludeDirs } from './proto-root.ts';

@@ -5,9 +5,11 @@
 // re2-wasm costs: ~25 ms to load the wasm module (done lazily), then ~0.1–0.3 ms per pattern (a
 // 100-fold repetition such as `.{100}` takes ~10 ms). Verdicts and translations are cached by pattern,
 // so a config push that repeats its regexes pays this once.
+
 import { createRequire } from 'node:module';
+import type { RegexMatchAndSubstitute, RegexMatcher } from './envoy-types.ts';
 import { ConfigError, joinPath } from './errors.ts';
-import { type Obj, obj, str } from './fields.ts';
+import { message, str } from './fields.ts';
 import { type Translation, translate, Unsupported } from './re2-syntax.ts';
 
 interface WrappedRE2 {
@@ -99,14 +101,17 @@ export function compileRe2FullMatch(pattern: string, path: string): RegExp {
 }
 
 /** envoy.type.matcher.v3.RegexMatcher → a full-match RegExp. */
-export function compileRegexMatcher(m: Obj, path: string): RegExp {
+export function compileRegexMatcher(m: RegexMatcher, path: string): RegExp {
   return compileRe2FullMatch(str(m.regex, joinPath(path, 'regex')), joinPath(path, 'regex'));
 }
 
 /** envoy.type.matcher.v3.RegexMatchAndSubstitute → a global RegExp and a String.replace substitution. */
-export function compileRegexRewrite(r: Obj, path: string): { pattern: RegExp; substitution: string } {
+export function compileRegexRewrite(
+  r: RegexMatchAndSubstitute,
+  path: string,
+): { pattern: RegExp; substitution: string } {
   const pPath = joinPath(joinPath(path, 'pattern'), 'regex');
-  const pattern = compileRe2(str(obj(r.pattern, joinPath(path, 'pattern')).regex, pPath), pPath, 'g');
+  const pattern = compileRe2(str(message(r.pattern, joinPath(path, 'pattern')).regex, pPath), pPath, 'g');
   const sPath = joinPath(path, 'substitution');
   return {
     pattern,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config/index.ts';
 import { compileLbConfig, createLoadBalancer, DEFAULT_LB_CONFIG, isPrime } from './config.ts';
 import { LeastRequestBalancer } from './least-request.ts';
 import { MaglevBalancer } from './maglev.ts';
@@ -57,7 +57,6 @@ t.test('reads every field it implements', (t) => {
     healthyPanicThreshold: 25,
     overprovisioningFactor: 200,
   });
-  t.equal(compileLbConfig({ lb_policy: 5 }, 'c').policy, 'MAGLEV', 'enum by number');
   t.end();
 });
 

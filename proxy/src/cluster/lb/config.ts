@@ -2,7 +2,8 @@
 // policy from it. Schema validation has already run (types, enums by name, proto ranges); this adds
 // Envoy's own checks (ring sizes in order, a prime Maglev table) and says where each problem is.
 
-import { bool, ConfigError, enumName, joinPath, type Obj, obj, optionalUint } from '../../config/index.ts';
+import type { Cluster } from '../../config/index.ts';
+import { bool, ConfigError, enumName, joinPath, message, obj, optionalUint } from '../../config/index.ts';
 import { DEFAULT_LEAST_REQUEST, LeastRequestBalancer, type LeastRequestOptions } from './least-request.ts';
 import { DEFAULT_MAGLEV, MAX_MAGLEV_TABLE_SIZE, MaglevBalancer, type MaglevOptions } from './maglev.ts';
 import { RandomBalancer } from './random.ts';
@@ -66,7 +67,7 @@ function double(value: unknown, path: string, fallback: number): number {
 }
 
 /** The load-balancing part of a Cluster (proto3 JSON, snake_case, as the schema normalizes it). */
-export function compileLbConfig(c: Obj, path: string): LbConfig {
+export function compileLbConfig(c: Cluster, path: string): LbConfig {
   const policyPath = joinPath(path, 'lb_policy');
   const policy = enumName(c.lb_policy, LB_POLICY_NAMES, policyPath);
   if (!IMPLEMENTED.includes(policy)) {
@@ -78,7 +79,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
   }
 
   const lrPath = joinPath(path, 'least_request_lb_config');
-  const lr = obj(c.least_request_lb_config, lrPath);
+  const lr = message(c.least_request_lb_config, lrPath);
   const choiceCount = optionalUint(lr.choice_count, joinPath(lrPath, 'choice_count'), 2);
   if (choiceCount < 2)
     throw new ConfigError(joinPath(lrPath, 'choice_count'), `must be at least 2, got ${choiceCount}`);
@@ -92,7 +93,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
     );
 
   const rhPath = joinPath(path, 'ring_hash_lb_config');
-  const rh = obj(c.ring_hash_lb_config, rhPath);
+  const rh = message(c.ring_hash_lb_config, rhPath);
   const minimumRingSize = optionalUint(rh.minimum_ring_size, joinPath(rhPath, 'minimum_ring_size'), 1024);
   const maximumRingSize = optionalUint(
     rh.maximum_ring_size,
@@ -127,14 +128,14 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
 
   const mgPath = joinPath(path, 'maglev_lb_config');
   const tablePath = joinPath(mgPath, 'table_size');
-  const tableSize = optionalUint(obj(c.maglev_lb_config, mgPath).table_size, tablePath, 65537);
+  const tableSize = optionalUint(message(c.maglev_lb_config, mgPath).table_size, tablePath, 65537);
   if (tableSize > MAX_MAGLEV_TABLE_SIZE)
     throw new ConfigError(tablePath, `must be at most ${MAX_MAGLEV_TABLE_SIZE}, got ${tableSize}`);
   if (!isPrime(tableSize))
     throw new ConfigError(tablePath, `must be a prime number (e.g. 65537), got ${tableSize}`);
 
   const commonPath = joinPath(path, 'common_lb_config');
-  const common = obj(c.common_lb_config, commonPath);
+  const common = message(c.common_lb_config, commonPath);
   const panicPath = joinPath(commonPath, 'healthy_panic_threshold');
   const healthyPanicThreshold = double(common.healthy_panic_threshold, panicPath, DEFAULT_PANIC_THRESHOLD);
   if (healthyPanicThreshold < 0 || healthyPanicThreshold > 100)
@@ -148,7 +149,7 @@ export function compileLbConfig(c: Obj, path: string): LbConfig {
 
   const laPath = joinPath(path, 'load_assignment');
   const opPath = joinPath(joinPath(laPath, 'policy'), 'overprovisioning_factor');
-  const la = obj(c.load_assignment, laPath);
+  const la = message(c.load_assignment, laPath);
   const overprovisioningFactor = optionalUint(
     obj(la.policy, joinPath(laPath, 'policy')).overprovisioning_factor,
     opPath,

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../config/index.ts';
 import { type CookieSink, compileHashPolicy, type HashableRequest } from './hash-policy.ts';
 import { NO_HASH } from './types.ts';
 import { xxHash53, xxHash64Hex } from './xxhash64.ts';
