@@ -3,12 +3,13 @@
 // scripted upstream behaviours (503, resets before and inside the response, slow responses, closed
 // connections) and config pushes over xDS mid-sequence, against the real weft-proxy process. After
 // each sequence: the process serves, every gauge and breaker permit is back at rest, no request was
-// forwarded that was not whole, and every reply has a valid status. Replay: WEFT_FUZZ_SEED=<seed>;
-// longer: WEFT_FUZZ_SECONDS=<s> or WEFT_FUZZ_RUNS=<n>.
+// forwarded that was not whole, and every reply has a valid status. Replay: WEFT_FUZZ_SEED=<seed>
+// (and WEFT_FUZZ_PATH=<path> for one reported counterexample); longer: WEFT_FUZZ_SECONDS=<s> or
+// WEFT_FUZZ_RUNS=<n>. WEFT_FUZZ_SURVEY=1 keeps going past failures to list every distinct finding.
 import fc from 'fast-check';
 import t from 'tap';
 import { AdsServer } from '../control-plane/src/xds/ads-server.ts';
-import { sequence } from './lib/fuzz/generators.ts';
+import { type Sequence, sequence } from './lib/fuzz/generators.ts';
 import type { Finding } from './lib/fuzz/invariants.ts';
 import { ProxyUnderTest } from './lib/fuzz/proxy-under-test.ts';
 import { RecordingUpstreams } from './lib/fuzz/recording-upstream.ts';
@@ -17,7 +18,10 @@ import { describeFuzz, fuzzParameters } from './lib/fuzz-env.ts';
 import { closedPort } from './lib/upstream.ts';
 
 const params = fuzzParameters({ numRuns: 200, seconds: 60 });
-t.comment(describeFuzz('request-path fuzz', params));
+const survey = process.env.WEFT_FUZZ_SURVEY === '1';
+t.comment(describeFuzz('request-path fuzz', params) + (survey ? ', survey' : ''));
+// room for the start, the last run past the time limit and a restart; longer runs need no --timeout
+t.setTimeout(params.interruptAfterTimeLimit + 90_000);
 
 const upstreams = new RecordingUpstreams();
 const h1Upstream = await upstreams.start('h1', false);
@@ -35,9 +39,27 @@ t.teardown(async () => {
 const startMesh = fc.sample(sequence, { seed: 1, numRuns: 1 })[0]!.initial;
 await proxy.start(startMesh);
 
-/** Distinct findings across the run (numbers masked), with the first run that showed each. */
-const distinct = new Map<string, { finding: Finding; run: number; count: number }>();
+interface Distinct {
+  readonly finding: Finding;
+  readonly run: number;
+  readonly example: Sequence;
+  count: number;
+}
+
+/** Distinct findings across the run (the part after the request's description, numbers masked). */
+const distinct = new Map<string, Distinct>();
 let runs = 0;
+
+function record(findings: readonly Finding[], run: number, example: Sequence): void {
+  for (const finding of findings) {
+    const what = finding.detail.slice(finding.detail.indexOf('): ') + 1);
+    const masked = what.replace(/ \(sha1 \w+\)/g, '').replace(/\d+/g, '#');
+    const key = `${finding.kind}:${masked.slice(0, 140)}`;
+    const seen = distinct.get(key);
+    if (seen) seen.count++;
+    else distinct.set(key, { finding, run, example, count: 1 });
+  }
+}
 
 t.test('the request path keeps its invariants under random traffic, faults and pushes', async (t) => {
   const started = Date.now();
@@ -45,23 +67,22 @@ t.test('the request path keeps its invariants under random traffic, faults and p
     const run = ++runs;
     const findings = await runSequence({ proxy, upstreams, listenPort }, seq, `r${run}`);
     if (findings.length === 0) return;
-    for (const f of findings) {
-      const key = `${f.kind}: ${f.detail.replace(/\d+/g, '#').slice(0, 160)}`;
-      const seen = distinct.get(key);
-      if (seen) seen.count++;
-      else distinct.set(key, { finding: f, run, count: 1 });
-    }
+    record(findings, run, seq);
     // a fresh process after a crash or leak, so the next run (or shrink) does not inherit the damage
     if (findings.some((f) => f.kind === 'crash' || f.kind === 'leak')) await proxy.start(seq.initial);
-    throw new Error(findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n'));
+    if (!survey) throw new Error(findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n'));
   });
   const details = await fc.check(property, { ...params, markInterruptAsFailure: false });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  t.comment(`${runs} sequences (${details.numRuns} passed before the end or first failure) in ${seconds} s`);
-  for (const [key, { run, count }] of distinct) t.comment(`finding (first in run ${run}, ${count}x) ${key}`);
+  t.comment(`${runs} sequences in ${seconds} s (${details.numRuns} before the end or the first failure)`);
+  for (const [key, d] of distinct) {
+    t.comment(`finding ${key}\n  first in run ${d.run}, ${d.count}x: ${d.finding.detail.slice(0, 1500)}`);
+    if (survey) t.comment(`  sequence: ${JSON.stringify(d.example)}`);
+  }
   t.ok(details.numRuns > 0, 'at least one sequence ran');
   t.notOk(
     details.failed,
-    details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'every sequence kept the invariants',
+    details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'no counterexample',
   );
+  t.equal(distinct.size, 0, 'no invariant broken in any sequence');
 });

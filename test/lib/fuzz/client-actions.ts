@@ -145,7 +145,7 @@ export function runRequest(
         agent: ctx.agent,
       });
       cancel = () => req.destroy();
-      req.on('error', (err) => finish(outcome.status === undefined ? 'reset' : 'reset', err.message));
+      req.on('error', (err) => finish('reset', err.message));
       req.on('response', (res) => {
         const h = res.headers;
         const sink = onResponse(

@@ -16,7 +16,7 @@ export interface Finding {
 }
 
 /** How long gauges may take to come back to rest once every client request has ended. */
-const SETTLE_MS = 4_000;
+const SETTLE_MS = 2_500;
 
 /** What the client saw, against what the upstream recorded. */
 export function checkOutcomes(outcomes: readonly Outcome[], upstreams: RecordingUpstreams): Finding[] {
