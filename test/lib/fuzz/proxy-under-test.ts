@@ -1,6 +1,8 @@
 // The weft-proxy process under fuzz, in control-plane mode against a real AdsServer in the test: pushes
 // (with or without waiting for the ACK), the admin gauges that must settle, and a restart that gives
-// the next run a fresh process after a run that broke this one.
+// the next run a fresh process after a run that broke this one. The machine is shared: a process that
+// runs away with memory is killed (and reported), and none outlives the test.
+import { readFileSync } from 'node:fs';
 import type { AdsServer } from '../../../control-plane/src/xds/ads-server.ts';
 import { runCli } from '../proxy.ts';
 import type { MeshSpec } from './generators.ts';
@@ -10,6 +12,9 @@ const NODE_ID = 'sidecar~127.0.0.1~fuzz-0.default';
 const START_MS = 30_000;
 const ACK_MS = 10_000;
 const ADMIN_MS = 5_000;
+/** A proxy under this fuzz load stays far below it; a runaway loop passes it within seconds. */
+const RSS_LIMIT_KB = 1024 * 1024;
+const WATCH_MS = 200;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -17,6 +22,9 @@ export class ProxyUnderTest {
   private run: ReturnType<typeof runCli> | undefined;
   private adminPort = 0;
   private version = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private killedFor: string | undefined;
+  private readonly killOnExit = () => this.run?.child.kill('SIGKILL');
 
   constructor(
     private readonly server: AdsServer,
@@ -49,7 +57,8 @@ export class ProxyUnderTest {
       .split('\n')
       .filter((l) => !l.includes('"xds '))
       .join('\n');
-    return `exit code ${child?.exitCode}, signal ${child?.signalCode}; stderr tail:\n${tail.slice(-3000)}`;
+    const killed = this.killedFor ? ` (killed by the test: ${this.killedFor})` : '';
+    return `exit code ${child?.exitCode}, signal ${child?.signalCode}${killed}; stderr tail:\n${tail.slice(-3000)}`;
   }
 
   async start(mesh: MeshSpec): Promise<void> {
@@ -65,6 +74,9 @@ export class ProxyUnderTest {
       '--drain-seconds',
       '0',
     ]);
+    this.killedFor = undefined;
+    process.once('exit', this.killOnExit);
+    this.watchdog = setInterval(() => this.watchMemory(), WATCH_MS);
     const deadline = Date.now() + START_MS;
     for (;;) {
       const m = /"admin":"127\.0\.0\.1:(\d+)"/.exec(this.run.stderr());
@@ -79,7 +91,25 @@ export class ProxyUnderTest {
     await this.waitForAck();
   }
 
+  private watchMemory(): void {
+    const pid = this.run?.child.pid;
+    if (pid === undefined || !this.alive) return;
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      return; // gone, or not Linux
+    }
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    if (rssKb > RSS_LIMIT_KB) {
+      this.killedFor = `resident memory ${Math.round(rssKb / 1024)} MiB`;
+      this.run?.child.kill('SIGKILL');
+    }
+  }
+
   async stop(): Promise<void> {
+    clearInterval(this.watchdog);
+    process.off('exit', this.killOnExit);
     const run = this.run;
     this.run = undefined;
     if (run && run.child.exitCode === null && run.child.signalCode === null) {

@@ -45,7 +45,9 @@ export async function runSequence(world: FuzzWorld, seq: Sequence, runTag: strin
   agent.destroy();
   session?.destroy();
   const findings = checkOutcomes(outcomes, upstreams);
-  findings.push(...(await checkServing(proxy, listenPort)));
-  findings.push(...(await checkSettled(proxy, upstreams)));
+  const serving = await checkServing(proxy, listenPort);
+  findings.push(...serving);
+  // gauges of a process that does not serve say nothing more
+  if (serving.length === 0) findings.push(...(await checkSettled(proxy, upstreams)));
   return findings;
 }
