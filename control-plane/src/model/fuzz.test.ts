@@ -54,7 +54,8 @@ t.test('loading any text returns findings as data, never throws', async (t) => {
       const lineCount = text.split(/\r\n|\r|\n/).length;
       for (const d of [...result.errors, ...result.warnings]) {
         const problems = malformed(d, lineCount);
-        if (problems.length > 0) throw new Error(`malformed finding ${JSON.stringify(d)}: ${problems.join(', ')}`);
+        if (problems.length > 0)
+          throw new Error(`malformed finding ${JSON.stringify(d)}: ${problems.join(', ')}`);
       }
       for (const r of result.resources) {
         const problems = accepted(r);
@@ -78,7 +79,9 @@ t.test('an accepted resource, written back out, is accepted again unchanged', as
         const { origin: _origin, ...body } = r;
         const again = loadResources(stringify(body), FILE, { acceptIstioApi: true });
         if (again.errors.length > 0)
-          throw new Error(`rejected on reload: ${again.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+          throw new Error(
+            `rejected on reload: ${again.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+          );
         const { origin: _o2, ...bodyAgain } = again.resources[0]!;
         if (JSON.stringify(bodyAgain) !== JSON.stringify(body)) throw new Error('changed on reload');
         checked++;

@@ -103,7 +103,8 @@ function checkObject(r: Reporter, path: Path, value: unknown, schema: Schema & {
       );
       continue;
     }
-    const instead = schema.deprecated && Object.hasOwn(schema.deprecated, k) ? schema.deprecated[k] : undefined;
+    const instead =
+      schema.deprecated && Object.hasOwn(schema.deprecated, k) ? schema.deprecated[k] : undefined;
     if (instead) r.warn([...path, k], `${JSON.stringify(k)} is deprecated: ${instead}`);
     if (v === null) continue; // YAML `key:` with no value: treated as unset, as Kubernetes does.
     checkShape(r, [...path, k], v, field);

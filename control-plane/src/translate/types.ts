@@ -214,6 +214,7 @@ export interface ServiceSpec {
     port: number;
     targetPort?: number | string;
     appProtocol?: string;
+    protocol?: 'TCP' | 'UDP' | 'SCTP';
   }>;
 }
 

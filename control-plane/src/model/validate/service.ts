@@ -20,6 +20,7 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
     return;
   }
   const names = new Set<string>();
+  const numbers = new Map<string, number>();
   const ports = asList(spec.ports);
   ports.forEach((p, i) => {
     const at = ['spec', 'ports', i];
@@ -32,6 +33,18 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
       r.error([...at, 'port'], `port must be a whole number from 1 to 65535, got ${describe(n)}`);
     }
+    // Kubernetes' rule: a port number appears once per protocol (53/TCP and 53/UDP may coexist).
+    const protocol = port.protocol ?? 'TCP';
+    if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP')
+      r.error([...at, 'protocol'], `protocol ${describe(protocol)} is not allowed: use TCP, UDP or SCTP`);
+    const key = `${String(n)}/${String(protocol)}`;
+    const first = numbers.get(key);
+    if (typeof n === 'number' && first !== undefined)
+      r.error(
+        [...at, 'port'],
+        `port ${n}/${String(protocol)} is already defined at spec.ports[${first}]: remove one`,
+      );
+    else numbers.set(key, i);
     const name = asStr(port.name);
     if (name === undefined && ports.length > 1)
       r.error(at, 'with several ports, each needs a name: add name, e.g. http');
