@@ -84,3 +84,31 @@ t.test('watch reports changes', async (t) => {
   while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.ok(changes > 0, 'a write was seen');
 });
+
+t.test('a file whose YAML no longer parses keeps all its last valid resources', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-files-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'reviews.yaml'), `${vs(90)}---\n${dr}`);
+  const source = new FileSource(dir);
+  const good = await source.load();
+  t.equal(good.resources.length, 2);
+  // Found by sources/fuzz.test.ts: a tab indentation error names "document at line N", no resource.
+  await writeFile(join(dir, 'reviews.yaml'), `${vs(90).replace('  hosts', '\thosts')}---\n${dr}`);
+  const broken = await source.load();
+  t.same(broken.resources.map((r) => `${r.kind} ${r.metadata.name}`).sort(), [
+    'DestinationRule reviews',
+    'VirtualService reviews',
+  ]);
+  t.same(
+    broken.resources.find((r) => r.kind === 'VirtualService')?.spec,
+    good.resources.find((r) => r.kind === 'VirtualService')?.spec,
+  );
+  t.ok(broken.diagnostics.some((d) => d.severity === 'error' && /invalid YAML/.test(d.message)));
+  // Fixed again: the file's own resources are read afresh, and a resource deleted from it goes.
+  await writeFile(join(dir, 'reviews.yaml'), vs(50));
+  const fixed = await source.load();
+  t.same(
+    fixed.resources.map((r) => r.kind),
+    ['VirtualService'],
+  );
+});
