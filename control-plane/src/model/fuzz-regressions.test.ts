@@ -75,3 +75,20 @@ t.test('a Service port number appears once per protocol', async (t) => {
     },
   ]);
 });
+
+t.test('Service port fields of the wrong type are errors, not throws or silent passes', async (t) => {
+  const result = load(`apiVersion: v1
+kind: Service
+metadata: {name: x}
+spec:
+  clusterIP: {toString: 1}
+  ports:
+  - {name: a, port: 80, protocol: {toString: 1}}
+  - {name: b, port: 81, appProtocol: {appProtocol: http}}
+`);
+  t.same(
+    pick(result.errors).map((e) => e.path),
+    ['spec.clusterIP', 'spec.ports[0].protocol', 'spec.ports[1].appProtocol'],
+  );
+  t.equal(result.resources.length, 0);
+});

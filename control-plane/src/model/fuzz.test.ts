@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { stringify } from 'yaml';
 import { describeFuzz, fuzzEnv, fuzzParameters } from '../../../test/lib/fuzz-env.ts';
-import { yamlFile } from './fuzz-arbitraries.ts';
+import { yamlFile } from './fuzz-mutations.ts';
 import { type Diagnostic, type LoadResult, loadResources, type Resource } from './index.ts';
 
 const env = fuzzEnv();

@@ -10,7 +10,8 @@ import fc from 'fast-check';
 import t from 'tap';
 import { describeFuzz, fuzzEnv, fuzzParameters } from '../../../test/lib/fuzz-env.ts';
 import { endpointsOf } from '../mesh-endpoints.ts';
-import { nearValidResource, toYaml, yamlFile } from '../model/fuzz-arbitraries.ts';
+import { nearValidResource } from '../model/fuzz-arbitraries.ts';
+import { toYaml, yamlFile } from '../model/fuzz-mutations.ts';
 import { loadResources, type Resource } from '../model/index.ts';
 import { translate } from '../translate/index.ts';
 import { FileSource } from './files.ts';
@@ -49,7 +50,9 @@ t.test('a damaged file never takes a good resource away', async (t) => {
       yamlFile,
       async (goods, which, bad) => {
         const run = mkdtempSync(path.join(dir, 'run-'));
-        goods.forEach((text, i) => writeFileSync(path.join(run, `${i}.yaml`), text));
+        goods.forEach((text, i) => {
+          writeFileSync(path.join(run, `${i}.yaml`), text);
+        });
         const source = new FileSource(run);
         const before = await source.load();
         const target = path.join(run, `${which % goods.length}.yaml`);
@@ -76,7 +79,7 @@ t.test('a damaged file never takes a good resource away', async (t) => {
         rmSync(run, { recursive: true, force: true });
       },
     ),
-    fuzzParameters(120, env),
+    fuzzParameters(80, env),
   );
   t.ok(damaged > 0, `damaged files were loaded (${damaged})`);
 });

@@ -15,6 +15,8 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
       }
     }
   }
+  if (spec.clusterIP !== undefined && spec.clusterIP !== null && typeof spec.clusterIP !== 'string')
+    r.error(['spec', 'clusterIP'], `expected an IP address or None, got ${describe(spec.clusterIP)}`);
   if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
     r.error(['spec', 'ports'], 'a Service needs at least one port: add ports with name and port');
     return;
@@ -37,14 +39,20 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
     const protocol = port.protocol ?? 'TCP';
     if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP')
       r.error([...at, 'protocol'], `protocol ${describe(protocol)} is not allowed: use TCP, UDP or SCTP`);
-    const key = `${String(n)}/${String(protocol)}`;
-    const first = numbers.get(key);
-    if (typeof n === 'number' && first !== undefined)
+    else if (typeof n === 'number') {
+      const first = numbers.get(`${n}/${protocol}`);
+      if (first !== undefined)
+        r.error(
+          [...at, 'port'],
+          `port ${n}/${protocol} is already defined at spec.ports[${first}]: remove one`,
+        );
+      else numbers.set(`${n}/${protocol}`, i);
+    }
+    if (port.appProtocol !== undefined && typeof port.appProtocol !== 'string')
       r.error(
-        [...at, 'port'],
-        `port ${n}/${String(protocol)} is already defined at spec.ports[${first}]: remove one`,
+        [...at, 'appProtocol'],
+        `expected a string such as http or grpc, got ${describe(port.appProtocol)}`,
       );
-    else numbers.set(key, i);
     const name = asStr(port.name);
     if (name === undefined && ports.length > 1)
       r.error(at, 'with several ports, each needs a name: add name, e.g. http');
