@@ -18,7 +18,7 @@ t.comment(describeFuzz(env));
 if (env.seconds !== undefined) t.setTimeout(0);
 
 /** Each document as its own file, kept as the folder source keeps them (first of a key wins). */
-export function validated(docs: readonly unknown[]): Resource[] {
+function validated(docs: readonly unknown[]): Resource[] {
   const byKey = new Map<string, Resource>();
   docs.forEach((doc, i) => {
     for (const r of loadResources(toYaml(doc), `fuzz/${i}.yaml`, { acceptIstioApi: true }).resources) {
