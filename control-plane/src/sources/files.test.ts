@@ -112,3 +112,19 @@ t.test('a file whose YAML no longer parses keeps all its last valid resources', 
     ['VirtualService'],
   );
 });
+
+t.test(
+  'an invalid copy of a resource defined in another file does not take this file’s resources away',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-files-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'a.yaml'), dr);
+    await writeFile(join(dir, 'b.yaml'), vs(90));
+    const source = new FileSource(dir);
+    t.equal((await source.load()).resources.length, 2);
+    // Found by sources/fuzz.test.ts (long run): a.yaml now holds only an invalid copy of b.yaml's resource.
+    await writeFile(join(dir, 'a.yaml'), vs('"ninety"'));
+    const after = await source.load();
+    t.same(after.resources.map((r) => r.kind).sort(), ['DestinationRule', 'VirtualService']);
+  },
+);

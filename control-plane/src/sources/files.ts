@@ -43,8 +43,8 @@ export class FileSource {
     const found = new Map<string, Resource>();
     const diagnostics: Diagnostic[] = [];
     const rejected = new Set<string>();
-    // Files with an error that names no resource valid before (YAML that does not parse, a broken
-    // kind or name): which resource it was cannot be told, so all of the file's last valid
+    // Files with an error that names none of the file's own last valid resources (YAML that does not
+    // parse, a broken kind or name): which resource it was cannot be told, so all of the file's last valid
     // resources stay until it is fixed (a deletion in the same edit waits for the fix too).
     const damaged = new Set<string>();
     for (const file of await listFiles(this.dir)) {
@@ -54,7 +54,7 @@ export class FileSource {
       diagnostics.push(...result.errors, ...result.warnings);
       for (const error of result.errors) {
         rejected.add(error.resource);
-        if (!this.lastValid.has(error.resource)) damaged.add(label);
+        if (this.lastValid.get(error.resource)?.origin.file !== label) damaged.add(label);
       }
       for (const resource of result.resources) {
         const key = keyOf(resource);

@@ -218,13 +218,13 @@ t.test('the ADS server survives arbitrary streams and then serves a proxy correc
       const client = new TestAdsClient(address, `${good}-${version}`);
       try {
         client.request(CLUSTER_TYPE);
-        const clusters = await client.nextOf(CLUSTER_TYPE);
+        const clusters = await client.nextOf(CLUSTER_TYPE, 10_000);
         client.ack(clusters);
         if (JSON.stringify(names(clusters.decoded)) !== JSON.stringify(names(wanted.clusters)))
           throw new Error(`clusters ${JSON.stringify(names(clusters.decoded))}`);
         const edsNames = names(wanted.endpoints);
         client.request(ENDPOINT_TYPE, edsNames);
-        const eds = await client.nextOf(ENDPOINT_TYPE);
+        const eds = await client.nextOf(ENDPOINT_TYPE, 10_000);
         if (JSON.stringify(names(eds.decoded)) !== JSON.stringify(edsNames))
           throw new Error(`endpoints ${JSON.stringify(names(eds.decoded))}`);
         if (!server.status().some((s) => s.nodeId === `${good}-${version}`))
