@@ -216,6 +216,10 @@ t.test('the ADS server survives arbitrary streams and then serves a proxy correc
       await Promise.all(streams.map((actions) => play(address, actions)));
       if (uncaught.length > 0) throw uncaught[0];
       const client = new TestAdsClient(address, `${good}-${version}`);
+      let status = 'open';
+      void client.ended.then((s) => {
+        status = `ended ${s.code} ${s.details}`;
+      });
       try {
         client.request(CLUSTER_TYPE);
         const clusters = await client.nextOf(CLUSTER_TYPE, 10_000);
@@ -229,6 +233,10 @@ t.test('the ADS server survives arbitrary streams and then serves a proxy correc
           throw new Error(`endpoints ${JSON.stringify(names(eds.decoded))}`);
         if (!server.status().some((s) => s.nodeId === `${good}-${version}`))
           throw new Error('the proxy is not in status()');
+      } catch (err) {
+        throw new Error(
+          `${(err as Error).message} (stream ${status}, server streams ${server.status().length})`,
+        );
       } finally {
         client.close();
       }
