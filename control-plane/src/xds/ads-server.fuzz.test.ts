@@ -155,7 +155,10 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 /** One raw stream playing its actions; ACK-like requests echo the last nonce it received. */
 async function play(address: string, actions: readonly Action[]): Promise<void> {
-  const client = new RawClient(address, credentials.createInsecure());
+  // Its own connection, as every real proxy has: what it does to its HTTP/2 session stays there.
+  const client = new RawClient(address, credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  });
   const call = (client.StreamAggregatedResources as () => ClientDuplexStream<Buffer, Buffer>).call(client);
   const nonces: string[] = [];
   call.on('data', (bytes: Buffer) =>
