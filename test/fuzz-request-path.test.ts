@@ -14,14 +14,18 @@ import type { Finding } from './lib/fuzz/invariants.ts';
 import { ProxyUnderTest } from './lib/fuzz/proxy-under-test.ts';
 import { RecordingUpstreams } from './lib/fuzz/recording-upstream.ts';
 import { runSequence } from './lib/fuzz/run-sequence.ts';
-import { describeFuzz, fuzzParameters } from './lib/fuzz-env.ts';
+import { describeFuzz, fuzzEnv, fuzzParameters } from './lib/fuzz-env.ts';
 import { closedPort } from './lib/upstream.ts';
 
-const params = fuzzParameters({ numRuns: 200, seconds: 60 });
+const env = fuzzEnv();
+const base = fuzzParameters(200, env);
+/** In `npm test` the property is bounded by 200 sequences and 60 s, whichever comes first. */
+const timeLimitMs = base.interruptAfterTimeLimit ?? 60_000;
+const params = { ...base, interruptAfterTimeLimit: timeLimitMs };
 const survey = process.env.WEFT_FUZZ_SURVEY === '1';
-t.comment(describeFuzz('request-path fuzz', params) + (survey ? ', survey' : ''));
+t.comment(`request-path ${describeFuzz(env)}${survey ? ', survey' : ''}`);
 // room for the start, the last run past the time limit and a restart; longer runs need no --timeout
-t.setTimeout(params.interruptAfterTimeLimit + 90_000);
+t.setTimeout(timeLimitMs + 90_000);
 
 const upstreams = new RecordingUpstreams();
 const h1Upstream = await upstreams.start('h1', false);

@@ -332,14 +332,17 @@ for (const { name, connect } of PROTOCOLS) {
   });
 }
 
-t.test("a single endpoint is retried with Istio's default policy (previous_hosts falls back to it)", async (t) => {
-  const client = PROTOCOLS[0].connect(proxy.port);
-  t.teardown(() => client.close());
-  const before = cluster('one').rqRetry;
-  const reply = await client({
-    path: '/istio-default',
-    headers: { 'x-test-key': 'single-endpoint', 'x-test-fail-times': '1', 'x-test-status': '503' },
-  });
-  t.equal(reply.status, 200, 'the retry reached the same, only, host and succeeded');
-  t.equal(cluster('one').rqRetry - before, 1, 'upstream_rq_retry counted it');
-});
+t.test(
+  "a single endpoint is retried with Istio's default policy (previous_hosts falls back to it)",
+  async (t) => {
+    const client = PROTOCOLS[0].connect(proxy.port);
+    t.teardown(() => client.close());
+    const before = cluster('one').rqRetry;
+    const reply = await client({
+      path: '/istio-default',
+      headers: { 'x-test-key': 'single-endpoint', 'x-test-fail-times': '1', 'x-test-status': '503' },
+    });
+    t.equal(reply.status, 200, 'the retry reached the same, only, host and succeeded');
+    t.equal(cluster('one').rqRetry - before, 1, 'upstream_rq_retry counted it');
+  },
+);

@@ -1,53 +1,64 @@
-// Environment knobs shared by the fuzz tests: a seed that replays a run exactly, and overrides that turn
-// the bounded default run into a longer one. Turned into fast-check's own parameters.
-export interface FuzzParameters {
-  /** fast-check's seed: the same seed gives the same generated sequences. */
+// The fuzzers' shared knobs, read from the environment so that every fuzz test (proxy and control
+// plane) replays and lengthens the same way:
+//   WEFT_FUZZ_SEED=<n>     replay a run exactly (the seed is printed on every run)
+//   WEFT_FUZZ_PATH=<p>     with the seed, jump straight to the failing case fast-check reported
+//   WEFT_FUZZ_RUNS=<n>     run n cases per property instead of the test's default
+//   WEFT_FUZZ_SECONDS=<s>  run each property for about s seconds (as many cases as fit)
+// A long run outlives tap's per-file timeout: run it as `npx tap --timeout=0 <file>`.
+import type { Parameters } from 'fast-check';
+
+export interface FuzzEnv {
   readonly seed: number;
-  readonly numRuns: number;
-  /** Milliseconds after which fast-check stops starting runs (and shrinking) and reports what it has. */
-  readonly interruptAfterTimeLimit: number;
-  /** fast-check's replay path (WEFT_FUZZ_PATH, from a failure report): with the seed, reruns that counterexample. */
   readonly path?: string;
+  readonly runs?: number;
+  readonly seconds?: number;
 }
 
-export interface FuzzDefaults {
-  numRuns: number;
-  seconds: number;
-}
-
-/** With only WEFT_FUZZ_SECONDS set, the clock bounds the run, not a count. */
-const UNBOUNDED_RUNS = 2 ** 31 - 1;
-
-function integerFrom(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
-  const text = env[name];
+function positive(name: string, text: string | undefined): number | undefined {
   if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < min)
-    throw new Error(`${name}=${text}: expected an integer >= ${min}`);
-  return value;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${text}`);
+  return n;
+}
+
+export function fuzzEnv(env: NodeJS.ProcessEnv = process.env): FuzzEnv {
+  const seedText = env.WEFT_FUZZ_SEED;
+  const seed =
+    seedText === undefined || seedText === ''
+      ? (Math.random() * 2 ** 31) | 0
+      : Number.isInteger(Number(seedText))
+        ? Number(seedText)
+        : Number.NaN;
+  if (Number.isNaN(seed)) throw new Error(`WEFT_FUZZ_SEED must be an integer, got ${seedText}`);
+  const runs = positive('WEFT_FUZZ_RUNS', env.WEFT_FUZZ_RUNS);
+  const seconds = positive('WEFT_FUZZ_SECONDS', env.WEFT_FUZZ_SECONDS);
+  return {
+    seed,
+    ...(env.WEFT_FUZZ_PATH ? { path: env.WEFT_FUZZ_PATH } : {}),
+    ...(runs !== undefined ? { runs: Math.floor(runs) } : {}),
+    ...(seconds !== undefined ? { seconds } : {}),
+  };
 }
 
 /**
- * WEFT_FUZZ_SEED (integer; random when unset), WEFT_FUZZ_RUNS (run count) and WEFT_FUZZ_SECONDS
- * (time limit) over the test's defaults. Setting only the seconds lifts the run count. WEFT_FUZZ_PATH
- * (with the seed) replays one reported counterexample.
+ * fast-check parameters for one property: `defaultRuns` cases, unless WEFT_FUZZ_RUNS says otherwise;
+ * with WEFT_FUZZ_SECONDS, as many as fit in that time (an interrupted run passes if nothing failed).
  */
-export function fuzzParameters(defaults: FuzzDefaults, env: NodeJS.ProcessEnv = process.env): FuzzParameters {
-  const seed = integerFrom(env, 'WEFT_FUZZ_SEED', -(2 ** 31)) ?? (Math.random() * 2 ** 31) | 0;
-  const runs = integerFrom(env, 'WEFT_FUZZ_RUNS', 1);
-  const seconds = integerFrom(env, 'WEFT_FUZZ_SECONDS', 1);
-  const params: FuzzParameters = {
-    seed,
-    numRuns: runs ?? (seconds !== undefined ? UNBOUNDED_RUNS : defaults.numRuns),
-    interruptAfterTimeLimit: (seconds ?? defaults.seconds) * 1000,
+export function fuzzParameters<T>(defaultRuns: number, env: FuzzEnv = fuzzEnv()): Parameters<T> {
+  const timed = env.seconds !== undefined;
+  return {
+    seed: env.seed,
+    ...(env.path !== undefined ? { path: env.path } : {}),
+    numRuns: env.runs ?? (timed ? Number.MAX_SAFE_INTEGER : defaultRuns),
+    ...(timed ? { interruptAfterTimeLimit: env.seconds! * 1000, markInterruptAsFailure: false } : {}),
   };
-  const path = env.WEFT_FUZZ_PATH;
-  return path ? { ...params, path } : params;
 }
 
-/** One line for the test log, so that any failure can be replayed. */
-export function describeFuzz(name: string, p: FuzzParameters): string {
-  const runs = p.numRuns === UNBOUNDED_RUNS ? 'unbounded' : String(p.numRuns);
-  const path = p.path ? `, path ${p.path}` : '';
-  return `${name}: seed ${p.seed} (replay with WEFT_FUZZ_SEED=${p.seed})${path}, runs ${runs}, time limit ${p.interruptAfterTimeLimit / 1000} s`;
+/** One line for the test log: how to replay this run. */
+export function describeFuzz(env: FuzzEnv = fuzzEnv()): string {
+  const extra = [
+    env.runs !== undefined ? `WEFT_FUZZ_RUNS=${env.runs}` : '',
+    env.seconds !== undefined ? `WEFT_FUZZ_SECONDS=${env.seconds}` : '',
+  ].filter(Boolean);
+  return `fuzz seed ${env.seed}: replay with WEFT_FUZZ_SEED=${env.seed}${extra.length ? ` ${extra.join(' ')}` : ''}`;
 }

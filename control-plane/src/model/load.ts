@@ -1,6 +1,6 @@
 // YAML text → resources. Each document is parsed with its node ranges kept, so every finding names
 // file:line; a document with an error is rejected alone and the others still load.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import { validateDestinationRule } from './destination-rule.ts';
 import { type Path, Reporter } from './report.ts';
 import { asObj, isPlainObject } from './schema.ts';
@@ -58,13 +58,53 @@ export function loadResources(text: string, file: string, options: LoadOptions =
       });
     }
     if (doc.errors.length > 0 || doc.contents === null) continue;
-    const value = doc.toJS() as unknown;
+    const value = plainValue(doc);
+    if (value instanceof Error) {
+      const line = at(doc.contents.range?.[0] ?? doc.range[0]);
+      result.errors.push({
+        severity: 'error',
+        file,
+        line,
+        resource: `document at line ${line}`,
+        path: '',
+        message: value.message,
+      });
+      continue;
+    }
     if (value === null || value === undefined) continue; // an empty document, e.g. after a trailing `---`
     const resource = toResource(r, value, options, at(doc.contents.range?.[0] ?? 0));
     sort(r.diagnostics, result);
     if (resource && !r.failed) result.resources.push(resource);
   }
   return result;
+}
+
+/**
+ * The document as plain data, or the reason it cannot be: YAML's aliases may expand a few lines into
+ * millions of nodes (the yaml library refuses past its alias budget), or refer to a node that
+ * contains them, which would make the resource a cycle that no validator or serializer can walk.
+ */
+function plainValue(doc: Document.Parsed): unknown {
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    return new Error(
+      `invalid YAML: ${(err as Error).message.split('\n')[0]}: aliases expand to too many nodes; write the values out`,
+    );
+  }
+  return isCyclic(value, new Set())
+    ? new Error('invalid YAML: an alias refers to a node that contains it; resources cannot be cycles')
+    : value;
+}
+
+function isCyclic(value: unknown, ancestors: Set<unknown>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const cyclic = Object.values(value).some((v) => isCyclic(v, ancestors));
+  ancestors.delete(value);
+  return cyclic;
 }
 
 /** The key a duplicate-key error points at (the error's range covers only its first character). */

@@ -92,7 +92,8 @@ function checkObject(r: Reporter, path: Path, value: unknown, schema: Schema & {
   }
   const allowed = Object.keys(schema.fields);
   for (const [k, v] of Object.entries(value)) {
-    const field = schema.fields[k];
+    // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's members.
+    const field = Object.hasOwn(schema.fields, k) ? schema.fields[k] : undefined;
     if (!field) {
       const hint = suggest(k, allowed);
       r.error(
@@ -102,7 +103,8 @@ function checkObject(r: Reporter, path: Path, value: unknown, schema: Schema & {
       );
       continue;
     }
-    const instead = schema.deprecated?.[k];
+    const instead =
+      schema.deprecated && Object.hasOwn(schema.deprecated, k) ? schema.deprecated[k] : undefined;
     if (instead) r.warn([...path, k], `${JSON.stringify(k)} is deprecated: ${instead}`);
     if (v === null) continue; // YAML `key:` with no value: treated as unset, as Kubernetes does.
     checkShape(r, [...path, k], v, field);

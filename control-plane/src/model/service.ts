@@ -15,11 +15,14 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
       }
     }
   }
+  if (spec.clusterIP !== undefined && spec.clusterIP !== null && typeof spec.clusterIP !== 'string')
+    r.error(['spec', 'clusterIP'], `expected an IP address or None, got ${describe(spec.clusterIP)}`);
   if (!Array.isArray(spec.ports) || spec.ports.length === 0) {
     r.error(['spec', 'ports'], 'a Service needs at least one port: add ports with name and port');
     return;
   }
   const names = new Set<string>();
+  const numbers = new Map<string, number>();
   const ports = asList(spec.ports);
   ports.forEach((p, i) => {
     const at = ['spec', 'ports', i];
@@ -32,6 +35,24 @@ export function validateService(r: Reporter, spec: Record<string, unknown>): voi
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 65535) {
       r.error([...at, 'port'], `port must be a whole number from 1 to 65535, got ${describe(n)}`);
     }
+    // Kubernetes' rule: a port number appears once per protocol (53/TCP and 53/UDP may coexist).
+    const protocol = port.protocol ?? 'TCP';
+    if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP')
+      r.error([...at, 'protocol'], `protocol ${describe(protocol)} is not allowed: use TCP, UDP or SCTP`);
+    else if (typeof n === 'number') {
+      const first = numbers.get(`${n}/${protocol}`);
+      if (first !== undefined)
+        r.error(
+          [...at, 'port'],
+          `port ${n}/${protocol} is already defined at spec.ports[${first}]: remove one`,
+        );
+      else numbers.set(`${n}/${protocol}`, i);
+    }
+    if (port.appProtocol !== undefined && typeof port.appProtocol !== 'string')
+      r.error(
+        [...at, 'appProtocol'],
+        `expected a string such as http or grpc, got ${describe(port.appProtocol)}`,
+      );
     const name = asStr(port.name);
     if (name === undefined && ports.length > 1)
       r.error(at, 'with several ports, each needs a name: add name, e.g. http');

@@ -84,3 +84,47 @@ t.test('watch reports changes', async (t) => {
   while (changes === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.ok(changes > 0, 'a write was seen');
 });
+
+t.test('a file whose YAML no longer parses keeps all its last valid resources', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-files-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'reviews.yaml'), `${vs(90)}---\n${dr}`);
+  const source = new FileSource(dir);
+  const good = await source.load();
+  t.equal(good.resources.length, 2);
+  // Found by sources/fuzz.test.ts: a tab indentation error names "document at line N", no resource.
+  await writeFile(join(dir, 'reviews.yaml'), `${vs(90).replace('  hosts', '\thosts')}---\n${dr}`);
+  const broken = await source.load();
+  t.same(broken.resources.map((r) => `${r.kind} ${r.metadata.name}`).sort(), [
+    'DestinationRule reviews',
+    'VirtualService reviews',
+  ]);
+  t.same(
+    broken.resources.find((r) => r.kind === 'VirtualService')?.spec,
+    good.resources.find((r) => r.kind === 'VirtualService')?.spec,
+  );
+  t.ok(broken.diagnostics.some((d) => d.severity === 'error' && /invalid YAML/.test(d.message)));
+  // Fixed again: the file's own resources are read afresh, and a resource deleted from it goes.
+  await writeFile(join(dir, 'reviews.yaml'), vs(50));
+  const fixed = await source.load();
+  t.same(
+    fixed.resources.map((r) => r.kind),
+    ['VirtualService'],
+  );
+});
+
+t.test(
+  'an invalid copy of a resource defined in another file does not take this file’s resources away',
+  async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'weft-files-'));
+    t.teardown(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'a.yaml'), dr);
+    await writeFile(join(dir, 'b.yaml'), vs(90));
+    const source = new FileSource(dir);
+    t.equal((await source.load()).resources.length, 2);
+    // Found by sources/fuzz.test.ts (long run): a.yaml now holds only an invalid copy of b.yaml's resource.
+    await writeFile(join(dir, 'a.yaml'), vs('"ninety"'));
+    const after = await source.load();
+    t.same(after.resources.map((r) => r.kind).sort(), ['DestinationRule', 'VirtualService']);
+  },
+);

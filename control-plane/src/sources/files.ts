@@ -43,11 +43,19 @@ export class FileSource {
     const found = new Map<string, Resource>();
     const diagnostics: Diagnostic[] = [];
     const rejected = new Set<string>();
+    // Files with an error that names none of the file's own last valid resources (YAML that does not
+    // parse, a broken kind or name): which resource it was cannot be told, so all of the file's last valid
+    // resources stay until it is fixed (a deletion in the same edit waits for the fix too).
+    const damaged = new Set<string>();
     for (const file of await listFiles(this.dir)) {
       const text = await readFile(file, 'utf8');
-      const result = loadResources(text, relative(process.cwd(), file) || file, this.options);
+      const label = relative(process.cwd(), file) || file;
+      const result = loadResources(text, label, this.options);
       diagnostics.push(...result.errors, ...result.warnings);
-      for (const error of result.errors) rejected.add(error.resource);
+      for (const error of result.errors) {
+        rejected.add(error.resource);
+        if (this.lastValid.get(error.resource)?.origin.file !== label) damaged.add(label);
+      }
       for (const resource of result.resources) {
         const key = keyOf(resource);
         if (found.has(key)) {
@@ -65,9 +73,9 @@ export class FileSource {
       }
     }
     // A rejected resource that was valid before stays in force with its last valid version.
-    for (const key of rejected) {
-      const previous = this.lastValid.get(key);
-      if (previous && !found.has(key)) found.set(key, previous);
+    for (const [key, previous] of this.lastValid) {
+      if (found.has(key)) continue;
+      if (rejected.has(key) || damaged.has(previous.origin.file)) found.set(key, previous);
     }
     this.lastValid = found;
     return { resources: [...found.values()], diagnostics };

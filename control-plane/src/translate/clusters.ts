@@ -16,7 +16,9 @@ const DNS_REFRESH_RATE = { seconds: 60, nanos: 0 };
 const DNS_LOOKUP_FAMILY = 'V4_ONLY';
 
 function workloadPort(e: EndpointSpec, port: ServicePort): number {
-  return e.ports?.[port.name] ?? e.port ?? port.targetPort ?? port.port;
+  // Own keys only: a port named `constructor` must not find Object.prototype's.
+  const named = e.ports && Object.hasOwn(e.ports, port.name) ? e.ports[port.name] : undefined;
+  return named ?? e.port ?? port.targetPort ?? port.port;
 }
 
 /** `region/zone/subzone` → envoy.config.core.v3.Locality. */

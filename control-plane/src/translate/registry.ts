@@ -103,7 +103,9 @@ function byAge<T extends { metadata: { namespace: string; name: string } }>(a: T
 function toService(r: Resource, domain: string, endpoints: TranslateOptions['endpoints']): ServiceInfo {
   const spec = r.spec as unknown as ServiceSpec;
   const fqdn = `${r.metadata.name}.${r.metadata.namespace}.svc.${domain}`;
-  const ports = spec.ports.map((p): ServicePort => {
+  // Istio serves TCP ports only; a UDP or SCTP port may share its number with a TCP one.
+  const tcp = spec.ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+  const ports = tcp.map((p): ServicePort => {
     const name = p.name ?? '';
     const proto = (p.appProtocol ?? name.split('-')[0] ?? '').toLowerCase();
     return {

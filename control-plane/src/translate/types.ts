@@ -215,6 +215,7 @@ export interface ServiceSpec {
     port: number;
     targetPort?: number | string;
     appProtocol?: string;
+    protocol?: 'TCP' | 'UDP' | 'SCTP';
   }>;
 }
 

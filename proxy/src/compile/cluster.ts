@@ -11,7 +11,6 @@ import {
   type HttpProtocolOptions,
   isAnyOf,
   joinPath,
-  type Obj,
   objList,
   optionalDurationMs,
   optionalObj,

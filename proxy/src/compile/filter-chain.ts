@@ -10,7 +10,6 @@ import {
   type HttpConnectionManager,
   isAnyOf,
   joinPath,
-  type Obj,
   objList,
   optionalObj,
   optionalUint,

@@ -7,7 +7,6 @@ import {
   ConfigError,
   enumName,
   joinPath,
-  type Obj,
   objList,
   optionalDurationMs,
   optionalObj,

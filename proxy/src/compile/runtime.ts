@@ -4,7 +4,6 @@ import {
   type Bootstrap,
   ConfigError,
   joinPath,
-  type Obj,
   objList,
   optionalObj,
   optionalUint,

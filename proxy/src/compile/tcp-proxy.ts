@@ -4,7 +4,6 @@
 import {
   ConfigError,
   joinPath,
-  type Obj,
   objList,
   optionalDurationMs,
   optionalObj,

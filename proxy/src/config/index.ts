@@ -1,7 +1,5 @@
 // The config folder's public face: load and validate an Envoy v3 bootstrap, validate any Envoy
 // message (xDS resources use the same checks), and the error types both report with.
-
-export * from './envoy-types.ts';
 export {
   BOOTSTRAP_TYPE,
   DOCUMENT_PATH,
