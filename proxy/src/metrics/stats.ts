@@ -21,6 +21,17 @@ export interface HttpStats {
   /** CORS filter: requests whose Origin the route's policy allowed / did not allow. */
   corsOriginValid: number;
   corsOriginInvalid: number;
+  /** request_headers_timeout fired: answered 408 and closed (Envoy's downstream_rq_header_timeout). */
+  rqHeaderTimeout: number;
+  /**
+   * A header block still incomplete at stream_idle_timeout (request_headers_timeout disabled); the
+   * exposition adds it to the streams flagged SI (downstream_rq_idle_timeout).
+   */
+  rqHeaderIdleTimeout: number;
+  /** Connections closed at idle_timeout with no request in flight (downstream_cx_idle_timeout). */
+  cxIdleTimeout: number;
+  /** Requests refused with 431 by max_request_headers_kb or max_headers_count. */
+  rqHeadersRefused: number;
   readonly flags: Map<string, number>;
 }
 
@@ -130,6 +141,10 @@ export class StatsStore {
         faultsOverflow: 0,
         corsOriginValid: 0,
         corsOriginInvalid: 0,
+        rqHeaderTimeout: 0,
+        rqHeaderIdleTimeout: 0,
+        cxIdleTimeout: 0,
+        rqHeadersRefused: 0,
         flags: new Map(ALL_FLAG_CODES.map((code) => [code, 0])),
       };
       this.http.set(prefix, stats);
