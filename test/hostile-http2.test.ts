@@ -87,7 +87,9 @@ t.test(
     ];
     const conn = new RawH2(port);
     await conn.start();
-    invalid.forEach((field, i) => conn.write(requestFrame(1 + 2 * i, requestFields(port, '/', [field]))));
+    invalid.forEach((field, i) => {
+      conn.write(requestFrame(1 + 2 * i, requestFields(port, '/', [field])));
+    });
     await eventually(
       () => conn.frames.filter((f) => f.type === FRAME.RST_STREAM).length >= invalid.length || conn.closed,
     );

@@ -11,7 +11,7 @@ import type { Endpoint } from '../cluster/endpoint.ts';
 import type { CookieSink, PickContext } from '../cluster/lb/index.ts';
 import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/types.ts';
 import { originalDestinationOf } from '../listeners/connection-info.ts';
-import { classify, FAILURE_BODIES, FAILURE_FLAGS } from './attempt-failure.ts';
+import { classify, FAILURE_BODIES, FAILURE_FLAGS, FAILURE_STATUS } from './attempt-failure.ts';
 import type { Headers } from './downstream.ts';
 import { stripResponseHopByHop } from './downstream.ts';
 import { peerOf } from './peer.ts';
@@ -215,8 +215,10 @@ export class Forwarder {
         if (this.maxRetries > 0) s.flags |= RF.UPSTREAM_RETRY_LIMIT_EXCEEDED;
       }
       this.clearTimers();
-      const status = failure === 'per-try-timeout' ? 504 : 503;
-      return s.reply({ status, body: FAILURE_BODIES[failure] }, FAILURE_FLAGS[failure]);
+      return s.reply(
+        { status: FAILURE_STATUS[failure], body: FAILURE_BODIES[failure] },
+        FAILURE_FLAGS[failure],
+      );
     }
   }
 
@@ -370,10 +372,18 @@ export class Forwarder {
       return done();
     }
     s.onAbort = () => upstream.abort(DOWNSTREAM_CLOSED);
-    res.writeHead(status, headers as Record<string, string | string[]>);
+    // node:http sends the head with the first body bytes anyway: holding it until then lets a
+    // response that breaks before its body still become a 502 (HTTP/2 sends it at once)
+    let headPending = true;
+    const writeHead = () => {
+      headPending = false;
+      res.writeHead(status, headers as Record<string, string | string[]>);
+    };
+    if (s.http2) writeHead();
     const onDrain = () => upstream.resume();
     upstream.relay({
       data: (chunk) => {
+        if (headPending) writeHead();
         s.bytesSent += chunk.length;
         s.touch();
         if (res.write(chunk)) return true;
@@ -382,6 +392,7 @@ export class Forwarder {
       },
       end: (trailers) => {
         done();
+        if (headPending) writeHead();
         if (trailers && (s.http2 || res.chunkedEncoding)) {
           for (const _ in trailers) {
             res.addTrailers(trailers as Record<string, string>);
@@ -392,6 +403,10 @@ export class Forwarder {
       },
       error: (err) => {
         done();
+        if (headPending && classify(err) === 'protocol-error') {
+          return s.reply({ status: 502, body: FAILURE_BODIES['protocol-error'] }, RF.UPSTREAM_PROTOCOL_ERROR);
+        }
+        if (headPending) writeHead();
         if (err === ROUTE_TIMEOUT || err === PER_TRY_TIMEOUT) s.flags |= RF.UPSTREAM_REQUEST_TIMEOUT;
         else if (err !== DOWNSTREAM_CLOSED) s.flags |= RF.UPSTREAM_RESET;
         res.destroy();

@@ -14,7 +14,12 @@ import type { RetryPolicyTable } from '../compile/types.ts';
 import type { Headers } from './downstream.ts';
 
 /** Why an attempt produced no response. */
-export type AttemptFailure = 'connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout';
+export type AttemptFailure =
+  | 'connect-failure'
+  | 'reset'
+  | 'refused-stream'
+  | 'per-try-timeout'
+  | 'protocol-error';
 
 export function retriableFailure(policy: RetryPolicyTable, failure: AttemptFailure): boolean {
   const on = policy.retryOn;
@@ -25,6 +30,7 @@ export function retriableFailure(policy: RetryPolicyTable, failure: AttemptFailu
     case 'refused-stream':
       return (on & (RETRY_ON_REFUSED_STREAM | RETRY_ON_5XX | RETRY_ON_GATEWAY_ERROR | RETRY_ON_RESET)) !== 0;
     case 'reset':
+    case 'protocol-error':
       return (on & (RETRY_ON_RESET | RETRY_ON_5XX | RETRY_ON_GATEWAY_ERROR)) !== 0;
     case 'per-try-timeout':
       // A per-try timeout looks like a 504 from the upstream, so every policy that retries 504 or
