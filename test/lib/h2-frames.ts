@@ -106,7 +106,11 @@ export class RawH2 {
   private readonly socket: net.Socket;
   readonly ready: Promise<void>;
 
-  constructor(port: number) {
+  /** `ackSettings` false: never acknowledge the server's SETTINGS, so they never take effect. */
+  constructor(
+    port: number,
+    private readonly ackSettings = true,
+  ) {
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.on('error', () => {});
     this.socket.on('close', () => {
@@ -148,7 +152,9 @@ export class RawH2 {
       };
       this.buffered = this.buffered.subarray(9 + length);
       this.frames.push(f);
-      if (f.type === FRAME.SETTINGS && !(f.flags & FLAG.ACK)) this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0));
+      if (this.ackSettings && f.type === FRAME.SETTINGS && !(f.flags & FLAG.ACK)) {
+        this.write(frame(FRAME.SETTINGS, FLAG.ACK, 0));
+      }
     }
   }
 }

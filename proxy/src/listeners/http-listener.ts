@@ -35,6 +35,14 @@ export function httpServerKey(hcm: HttpConnectionManagerTable): string {
   return `${hcm.maxRequestHeadersKb}|${hcm.idleTimeoutMs}|${hcm.http2MaxConcurrentStreams}|${headerPhaseTimeoutMs(hcm)}|${hcm.maxHeadersCount}`;
 }
 
+function serveH2Stream(
+  server: HttpChainServer,
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+): void {
+  server.serveH2(req, res);
+}
+
 export class HttpChainServer {
   private manager: ConnectionManager;
   private readonly h1: http.Server;
@@ -72,7 +80,9 @@ export class HttpChainServer {
     );
     this.h2 = http2.createServer(h2Settings(hcm), (req, res) => {
       if (refuseTooManyHeaders(req, res, true, hcm, this.stats)) return;
-      this.manager.handle(req, res, true);
+      // nghttp2 hands over every frame of a read at once: a stream reset in the same read (rapid
+      // reset) is already destroyed once the read is done, and must not reach the upstream
+      setImmediate(serveH2Stream, this, req, res);
     });
     this.h2.on('session', (session) => {
       if (this.handingOver) registerSessionPeer(session, this.handingOver);
@@ -101,6 +111,11 @@ export class HttpChainServer {
     if (err.code !== 'HPE_HEADER_OVERFLOW') return void socket.end(BAD_REQUEST);
     countRefusedHeaders(this.stats, false);
     socket.end(HEADERS_TOO_LARGE);
+  }
+
+  /** An HTTP/2 request, once the read that carried it is done: unless it was reset meanwhile. */
+  serveH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+    if (!req.stream.destroyed) this.manager.handle(req, res, true);
   }
 
   /** A new config version: new requests (on new and open connections) use `manager`. */
