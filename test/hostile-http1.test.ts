@@ -86,9 +86,13 @@ t.test(
       },
       10_000,
     );
+    // and one that never sends a byte: closed without an answer (no request, not even a protocol)
+    const silent = exchange(port, [], 10_000);
     const results = await Promise.all([...stalled, trickle]);
     t.equal(results.filter((r) => r.closed).length, CONNECTIONS + 1, 'every connection closed by the proxy');
     t.equal(results.filter((r) => statusLines(r.data)[0] === 408).length, CONNECTIONS + 1, 'each got 408');
+    const silentResult = await silent;
+    t.ok(silentResult.closed && silentResult.data.length === 0, 'the silent connection closed, unanswered');
     t.equal(up.seen.length, seenBefore, 'nothing reached the upstream');
     t.equal(await metric(proxy.adminPort, 'envoy_http_downstream_rq_header_timeout', HCM), CONNECTIONS + 1);
     t.same(await stillServes(), [200]);

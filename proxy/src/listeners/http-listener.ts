@@ -50,6 +50,8 @@ export class HttpChainServer {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
   private draining = false;
+  /** A connection silent this long is closed before a codec is picked: no request has begun. */
+  private readonly sniffTimeoutMs: number;
   /** The raw socket of the HTTP/2 connection being handed over ('session' fires synchronously). */
   private handingOver: net.Socket | undefined;
 
@@ -59,6 +61,8 @@ export class HttpChainServer {
     private stats: HttpStats,
   ) {
     this.manager = manager;
+    const headerPhase = headerPhaseTimeoutMs(hcm);
+    this.sniffTimeoutMs = headerPhase > 0 ? Math.min(headerPhase, SNIFF_TIMEOUT_MS) : SNIFF_TIMEOUT_MS;
     this.h1 = http.createServer(h1ServerOptions(hcm), (req, res) => {
       if (this.draining) res.shouldKeepAlive = false;
       if (refuseTooManyHeaders(req, res, false, hcm, this.stats)) return;
@@ -143,7 +147,7 @@ export class HttpChainServer {
     const codec = this.manager.table.codec;
     if (head) return this.handOver(socket, head, codec);
     if (codec === 'h1') return void this.h1.emit('connection', socket);
-    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+    const timer = setTimeout(() => socket.destroy(), this.sniffTimeoutMs);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
       socket.pause();
