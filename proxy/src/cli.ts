@@ -37,6 +37,10 @@ Options:
   --drain-seconds N       on SIGTERM or POST /quitquitquit, let in-flight requests finish for up to N seconds (default 5)
   --help               show this help
 
+Defaults that differ from Envoy's (http_connection_manager; set the field to override, 0 disables):
+  request_headers_timeout                              10s   (Envoy: none)
+  http2_protocol_options.max_concurrent_streams        100   (Envoy: 2147483647)
+
 Environment:
   WEFT_LOG_LEVEL       process log level (default info); logs are JSON lines on stderr
 `;

@@ -86,6 +86,10 @@ export function compileCluster(
   if (explicit.http2_protocol_options !== undefined) protocol = 'h2c';
   else if (explicit.http_protocol_options !== undefined) protocol = 'h1';
   const common = optionalObj(options.common_http_protocol_options);
+  if (common.max_headers_count !== undefined) {
+    const at = joinPath(optionsPath, 'common_http_protocol_options.max_headers_count');
+    throw new ConfigError(at, 'is implemented for downstream requests only', 'unsupported');
+  }
   const idleTimeoutMs = optionalDurationMs(
     common.idle_timeout,
     joinPath(optionsPath, 'common_http_protocol_options.idle_timeout'),

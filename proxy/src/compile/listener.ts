@@ -15,6 +15,7 @@ import {
 import { compileAccessLogs } from './access-logs.ts';
 import { compileFilterChain, type FilterChainContext } from './filter-chain.ts';
 import { FilterChainSelector } from './filter-chain-match.ts';
+import { compileHcmProtocolOptions } from './hcm-protocol-options.ts';
 import { compileHttpFilters } from './http-filters.ts';
 import { compileListenerFilters } from './listener-filters.ts';
 import { compileRouteConfiguration } from './routes.ts';
@@ -170,7 +171,6 @@ function compileHcm(
   }
   const codecType = String(h.codec_type ?? 'AUTO');
   const common = optionalObj(h.common_http_protocol_options);
-  const h2 = optionalObj(h.http2_protocol_options);
   const table: HttpConnectionManagerTable = {
     statPrefix: String(h.stat_prefix ?? ''),
     routes,
@@ -186,10 +186,7 @@ function compileHcm(
       joinPath(path, 'common_http_protocol_options.idle_timeout'),
       3_600_000,
     ),
-    http2MaxConcurrentStreams: optionalUint(
-      h2.max_concurrent_streams,
-      joinPath(path, 'http2_protocol_options.max_concurrent_streams'),
-    ),
+    ...compileHcmProtocolOptions(h, path),
     requestTimeoutMs: optionalDurationMs(h.request_timeout, joinPath(path, 'request_timeout'), 0),
     drainTimeoutMs: optionalDurationMs(h.drain_timeout, joinPath(path, 'drain_timeout'), 5000),
     generateRequestId: h.generate_request_id !== false,

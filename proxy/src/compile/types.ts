@@ -298,7 +298,11 @@ export interface HttpConnectionManagerTable {
   readonly streamIdleTimeoutMs: number;
   /** common_http_protocol_options.idle_timeout: downstream connection idle timeout (Envoy default 1 h). */
   readonly idleTimeoutMs: number;
-  readonly http2MaxConcurrentStreams?: number;
+  readonly http2MaxConcurrentStreams: number;
+  /** request_headers_timeout (0 = none); Weft's default is 10 s, Envoy has none. */
+  readonly requestHeadersTimeoutMs: number;
+  /** common_http_protocol_options.max_headers_count: more request headers → 431. */
+  readonly maxHeadersCount: number;
   readonly requestTimeoutMs: number;
   readonly drainTimeoutMs: number;
   readonly generateRequestId: boolean;

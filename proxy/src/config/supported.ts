@@ -86,7 +86,7 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     ...['stream_idle_timeout', 'request_timeout', 'drain_timeout', 'generate_request_id'],
     ...['preserve_external_request_id', 'use_remote_address', 'xff_num_trusted_hops', 'skip_xff_append'],
     ...['server_name', 'upgrade_configs', 'common_http_protocol_options', 'http2_protocol_options'],
-    'rds',
+    ...['rds', 'request_headers_timeout'],
   ],
   [`${HCM}.Rds`]: ['config_source', 'route_config_name'],
   // xDS: resources come over the one ADS stream the proxy was started with.
@@ -94,7 +94,7 @@ export const SUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   [`${CORE}.AggregatedConfigSource`]: [],
   [`${HTTP_CONNECTION_MANAGER}.UpgradeConfig`]: ['upgrade_type', 'enabled'],
   [`${HCM}.HttpFilter`]: ['name', 'typed_config', 'is_optional'],
-  [`${CORE}.HttpProtocolOptions`]: ['idle_timeout', 'max_requests_per_connection'],
+  [`${CORE}.HttpProtocolOptions`]: ['idle_timeout', 'max_requests_per_connection', 'max_headers_count'],
   [`${CORE}.Http1ProtocolOptions`]: [],
   [`${CORE}.Http2ProtocolOptions`]: [
     'max_concurrent_streams',

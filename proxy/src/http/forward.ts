@@ -7,6 +7,7 @@
 // (response end, reset, per-try or route timeout, downstream cancel, discard for a retry) gets
 // there first. The forwarder itself ends in `finish()`, which clears its timers and the retry state.
 import type { ServerResponse } from 'node:http';
+import { type Http2ServerResponse, constants as http2Constants } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Overflow, type PendingAdmission, Permit } from '../cluster/breaker/index.ts';
@@ -17,7 +18,14 @@ import type { ForwardAction, HeaderMutation, RouteEntry } from '../compile/index
 import { RF } from '../metrics/index.ts';
 import type { Timer } from '../time/index.ts';
 import { ReplayableBody } from './replay-body.ts';
-import { type AttemptFailure, classify, FAILURE_BODIES, FAILURE_FLAGS, RetryState } from './retry/index.ts';
+import {
+  type AttemptFailure,
+  classify,
+  FAILURE_BODIES,
+  FAILURE_FLAGS,
+  FAILURE_STATUS,
+  RetryState,
+} from './retry/index.ts';
 import type { Headers, Stream } from './stream/index.ts';
 import { peerOf, stripResponseHopByHop } from './stream/index.ts';
 import { UpstreamAttempt } from './upstream-attempt.ts';
@@ -44,6 +52,20 @@ const NO_PEER = {};
 const ROUTE_TIMEOUT = new Error('upstream request timeout');
 const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
 const DOWNSTREAM_CLOSED = new Error('downstream closed');
+
+/**
+ * Ends a response that broke mid-body so the client cannot take it for complete: HTTP/1.1 closes
+ * the connection; HTTP/2 resets the stream with INTERNAL_ERROR (node's destroy() would send
+ * RST_STREAM NO_ERROR, which a client reads as a clean end).
+ */
+function resetResponse(s: Stream): void {
+  if (s.http2) {
+    const stream = (s.res as Http2ServerResponse).stream;
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  s.res.destroy();
+}
 
 function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
   const existing = headers['set-cookie'];
@@ -100,6 +122,8 @@ export class Forwarder {
   private finished = false;
   /** The response is being relayed: the request ends with its body, not with run(). */
   private relaying = false;
+  /** HTTP/1.1: the relayed response's head waits for its first body bytes. */
+  private headPending = false;
 
   constructor(
     readonly s: Stream,
@@ -223,7 +247,7 @@ export class Forwarder {
       }
       this.countRetryOutcome(decision);
       return s.reply(
-        { status: failure === 'per-try-timeout' ? 504 : 503, body: FAILURE_BODIES[failure] },
+        { status: FAILURE_STATUS[failure], body: FAILURE_BODIES[failure] },
         FAILURE_FLAGS[failure],
       );
     }
@@ -358,10 +382,14 @@ export class Forwarder {
       return done();
     }
     s.onAbort = () => upstream.abort(DOWNSTREAM_CLOSED);
-    res.writeHead(status, headers as Record<string, string | string[]>);
+    // node:http sends the head with the first body bytes anyway: holding it until then lets a
+    // response that breaks before its body still become a 502 (HTTP/2 sends it at once)
+    this.headPending = true;
+    if (s.http2) this.writeHead(res, status, headers);
     const onDrain = () => upstream.resume();
     upstream.relay({
       data: (chunk) => {
+        if (this.headPending) this.writeHead(res, status, headers);
         s.bytesSent += chunk.length;
         s.touch();
         if (res.write(chunk)) return true;
@@ -370,6 +398,7 @@ export class Forwarder {
       },
       end: (trailers) => {
         done();
+        if (this.headPending) this.writeHead(res, status, headers);
         if (trailers && (s.http2 || res.chunkedEncoding)) {
           for (const _ in trailers) {
             res.addTrailers(trailers as Record<string, string>);
@@ -380,10 +409,19 @@ export class Forwarder {
       },
       error: (err) => {
         done();
+        if (this.headPending && classify(err) === 'protocol-error') {
+          return s.reply({ status: 502, body: FAILURE_BODIES['protocol-error'] }, RF.UPSTREAM_PROTOCOL_ERROR);
+        }
+        if (this.headPending) this.writeHead(res, status, headers);
         if (err === ROUTE_TIMEOUT || err === PER_TRY_TIMEOUT) s.flags |= RF.UPSTREAM_REQUEST_TIMEOUT;
         else if (err !== DOWNSTREAM_CLOSED) s.flags |= RF.UPSTREAM_RESET;
-        res.destroy();
+        resetResponse(s);
       },
     });
+  }
+
+  private writeHead(res: ServerResponse, status: number, headers: Headers): void {
+    this.headPending = false;
+    res.writeHead(status, headers as Record<string, string | string[]>);
   }
 }

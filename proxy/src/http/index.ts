@@ -3,5 +3,5 @@
 // shares).
 
 export { ConnectionManager } from './connection-manager.ts';
-export { type AccessLogEntry, AccessLogger, registerSessionPeer } from './stream/index.ts';
+export { type AccessLogEntry, AccessLogger, registerSessionPeer, sendLocalReply } from './stream/index.ts';
 export { handleUpgrade } from './upgrade.ts';

@@ -11,18 +11,35 @@ import type { HttpConnectionManagerTable } from '../compile/index.ts';
 import type { ConnectionManager } from '../http/index.ts';
 import { handleUpgrade, registerSessionPeer } from '../http/index.ts';
 import type { HttpStats } from '../metrics/index.ts';
+import {
+  BAD_REQUEST,
+  countHeaderTimeout,
+  countRefusedHeaders,
+  H1_DATA_AFTER_CLOSE_CODE,
+  H1_HEADER_TIMEOUT_CODE,
+  HEADER_TIMEOUT,
+  HEADERS_TOO_LARGE,
+  h1ServerOptions,
+  h2Settings,
+  headerPhaseTimeoutMs,
+  refuseTooManyHeaders,
+} from './codec-limits.ts';
 import { ReplaySocket } from './replay-socket.ts';
 
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const SNIFF_TIMEOUT_MS = 10_000;
 
-const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 11\r\n\r\nBad Request';
-const HEADERS_TOO_LARGE =
-  'HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 31\r\n\r\nRequest Header Fields Too Large';
-
 /** What the codec servers are built from: a server is reused across versions while these stay. */
 export function httpServerKey(hcm: HttpConnectionManagerTable): string {
-  return `${hcm.maxRequestHeadersKb}|${hcm.idleTimeoutMs}|${hcm.http2MaxConcurrentStreams ?? ''}`;
+  return `${hcm.maxRequestHeadersKb}|${hcm.idleTimeoutMs}|${hcm.http2MaxConcurrentStreams}|${headerPhaseTimeoutMs(hcm)}|${hcm.maxHeadersCount}`;
+}
+
+function serveH2Stream(
+  server: HttpChainServer,
+  req: http2.Http2ServerRequest,
+  res: http2.Http2ServerResponse,
+): void {
+  server.serveH2(req, res);
 }
 
 export class HttpChainServer {
@@ -32,6 +49,8 @@ export class HttpChainServer {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly sockets = new Set<net.Socket>();
   private draining = false;
+  /** A connection silent this long is closed before a codec is picked: no request has begun. */
+  private readonly sniffTimeoutMs: number;
   /** The raw socket of the HTTP/2 connection being handed over ('session' fires synchronously). */
   private handingOver: net.Socket | undefined;
 
@@ -41,44 +60,65 @@ export class HttpChainServer {
     private stats: HttpStats,
   ) {
     this.manager = manager;
-    this.h1 = http.createServer(
-      {
-        maxHeaderSize: hcm.maxRequestHeadersKb * 1024,
-        requestTimeout: 0,
-        headersTimeout: 60_000,
-        keepAliveTimeout: hcm.idleTimeoutMs,
-        joinDuplicateHeaders: true,
-      },
-      (req, res) => {
-        if (this.draining) res.shouldKeepAlive = false;
-        this.manager.handle(req, res, false);
-      },
+    const headerPhase = headerPhaseTimeoutMs(hcm);
+    this.sniffTimeoutMs = headerPhase > 0 ? Math.min(headerPhase, SNIFF_TIMEOUT_MS) : SNIFF_TIMEOUT_MS;
+    this.h1 = http.createServer(h1ServerOptions(hcm), (req, res) => {
+      if (this.draining) res.shouldKeepAlive = false;
+      if (refuseTooManyHeaders(req, res, false, hcm, this.stats)) return;
+      this.manager.handle(req, res, false);
+    });
+    this.h1.maxHeadersCount = hcm.maxHeadersCount + 1;
+    // node:http starts checking header deadlines (headersTimeout) when its server listens
+    if (headerPhaseTimeoutMs(hcm) > 0) this.h1.emit('listening');
+    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+      this.onClientError(hcm, err, socket),
     );
-    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      this.stats.cxProtocolError++;
-      if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-      socket.end(err.code === 'HPE_HEADER_OVERFLOW' ? HEADERS_TOO_LARGE : BAD_REQUEST);
+    this.h1.on('timeout', (socket: Duplex) => {
+      // only keep-alive connections have a socket timeout: idle_timeout with no request in flight
+      this.stats.cxIdleTimeout++;
+      socket.destroy();
     });
     this.h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) =>
       handleUpgrade(this.manager, req, socket as net.Socket, head),
     );
-    this.h2 = http2.createServer(
-      {
-        maxSessionMemory: 64,
-        settings: {
-          maxHeaderListSize: hcm.maxRequestHeadersKb * 1024 * 2,
-          ...(hcm.http2MaxConcurrentStreams ? { maxConcurrentStreams: hcm.http2MaxConcurrentStreams } : {}),
-        },
-      },
-      (req, res) => this.manager.handle(req, res, true),
-    );
+    this.h2 = http2.createServer(h2Settings(hcm), (req, res) => {
+      if (refuseTooManyHeaders(req, res, true, hcm, this.stats)) return;
+      // nghttp2 hands over every frame of a read at once: a stream reset in the same read (rapid
+      // reset) is already destroyed once the read is done, and must not reach the upstream
+      setImmediate(serveH2Stream, this, req, res);
+    });
     this.h2.on('session', (session) => {
       if (this.handingOver) registerSessionPeer(session, this.handingOver);
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
+      if (hcm.idleTimeoutMs > 0) {
+        session.setTimeout(hcm.idleTimeoutMs, () => {
+          this.stats.cxIdleTimeout++;
+          session.close();
+        });
+      }
       if (this.draining) session.close();
     });
     this.h2.on('sessionError', () => this.stats.cxProtocolError++);
+  }
+
+  private onClientError(hcm: HttpConnectionManagerTable, err: NodeJS.ErrnoException, socket: Duplex): void {
+    // extra bytes after a request that closes the connection: its response is still to be sent
+    if (err.code === H1_DATA_AFTER_CLOSE_CODE) return;
+    if (err.code === H1_HEADER_TIMEOUT_CODE) {
+      countHeaderTimeout(this.stats, hcm);
+      return void (socket.writable ? socket.end(HEADER_TIMEOUT) : socket.destroy());
+    }
+    this.stats.cxProtocolError++;
+    if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+    if (err.code !== 'HPE_HEADER_OVERFLOW') return void socket.end(BAD_REQUEST);
+    countRefusedHeaders(this.stats, false);
+    socket.end(HEADERS_TOO_LARGE);
+  }
+
+  /** An HTTP/2 request, once the read that carried it is done: unless it was reset meanwhile. */
+  serveH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
+    if (!req.stream.destroyed) this.manager.handle(req, res, true);
   }
 
   /** A new config version: new requests (on new and open connections) use `manager`. */
@@ -106,7 +146,7 @@ export class HttpChainServer {
     const codec = this.manager.table.codec;
     if (head) return this.handOver(socket, head, codec);
     if (codec === 'h1') return void this.h1.emit('connection', socket);
-    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+    const timer = setTimeout(() => socket.destroy(), this.sniffTimeoutMs);
     socket.once('data', (chunk: Buffer) => {
       clearTimeout(timer);
       socket.pause();
@@ -143,6 +183,7 @@ export class HttpChainServer {
     }
     for (const socket of this.sockets) socket.destroy();
     for (const session of this.sessions) session.destroy();
+    this.h1.close(); // stops node's header deadline checks
   }
 
   close(): Promise<void> {

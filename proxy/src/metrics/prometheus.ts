@@ -141,8 +141,6 @@ export function renderPrometheus(src: PrometheusSources): string {
       'Requests not received whole within request_timeout',
     );
     out.sample('envoy_http_downstream_rq_timeout', base, s.rqTimeout);
-    out.metric('envoy_http_downstream_rq_idle_timeout', 'counter', 'Streams closed by stream_idle_timeout');
-    out.sample('envoy_http_downstream_rq_idle_timeout', base, s.rqIdleTimeout);
     out.metric('weft_http_downstream_rq_internal_error', 'counter', 'Streams ended by an unexpected error');
     out.sample('weft_http_downstream_rq_internal_error', base, s.rqInternalError);
     out.metric('envoy_http_cors_origin_valid', 'counter', 'CORS requests whose origin the policy allows');
@@ -153,6 +151,26 @@ export function renderPrometheus(src: PrometheusSources): string {
       'CORS requests whose origin the policy does not allow',
     );
     out.sample('envoy_http_cors_origin_invalid', base, s.corsOriginInvalid);
+    out.metric(
+      'envoy_http_downstream_rq_header_timeout',
+      'counter',
+      'Requests closed by request_headers_timeout',
+    );
+    out.sample('envoy_http_downstream_rq_header_timeout', base, s.rqHeaderTimeout);
+    out.metric('envoy_http_downstream_rq_idle_timeout', 'counter', 'Requests closed by stream_idle_timeout');
+    out.sample(
+      'envoy_http_downstream_rq_idle_timeout',
+      base,
+      (s.flags.get('SI') ?? 0) + s.rqHeaderIdleTimeout,
+    );
+    out.metric('envoy_http_downstream_cx_idle_timeout', 'counter', 'Connections closed by idle_timeout');
+    out.sample('envoy_http_downstream_cx_idle_timeout', base, s.cxIdleTimeout);
+    out.metric(
+      'weft_http_downstream_rq_headers_refused_total',
+      'counter',
+      'Requests refused with 431: max_request_headers_kb or max_headers_count',
+    );
+    out.sample('weft_http_downstream_rq_headers_refused_total', base, s.rqHeadersRefused);
     out.metric('weft_http_downstream_rq_response_flags_total', 'counter', 'Responses by Envoy response flag');
     for (const [flag, count] of s.flags) {
       out.sample('weft_http_downstream_rq_response_flags_total', { ...base, response_flag: flag }, count);

@@ -17,6 +17,7 @@ export const RF = {
   DOWNSTREAM_PROTOCOL_ERROR: 1 << 12, // DPE
   UPSTREAM_OVERFLOW: 1 << 13, // UO
   DURATION_TIMEOUT: 1 << 14, // DT (request_timeout)
+  UPSTREAM_PROTOCOL_ERROR: 1 << 15, // UPE (malformed upstream response)
 } as const;
 
 const CODES: ReadonlyArray<readonly [number, string]> = [
@@ -35,6 +36,7 @@ const CODES: ReadonlyArray<readonly [number, string]> = [
   [RF.DOWNSTREAM_PROTOCOL_ERROR, 'DPE'],
   [RF.UPSTREAM_OVERFLOW, 'UO'],
   [RF.DURATION_TIMEOUT, 'DT'],
+  [RF.UPSTREAM_PROTOCOL_ERROR, 'UPE'],
 ];
 
 export const ALL_FLAG_CODES: readonly string[] = CODES.map(([, code]) => code);

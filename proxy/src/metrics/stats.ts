@@ -23,10 +23,19 @@ export interface HttpStats {
   corsOriginInvalid: number;
   /** downstream_rq_timeout: the whole request did not arrive within request_timeout. */
   rqTimeout: number;
-  /** downstream_rq_idle_timeout: a stream idle past stream_idle_timeout (or a route's idle_timeout). */
-  rqIdleTimeout: number;
   /** Not an Envoy stat: unexpected errors caught in one stream (a bug; the stream ended, the process did not). */
   rqInternalError: number;
+  /** request_headers_timeout fired: answered 408 and closed (Envoy's downstream_rq_header_timeout). */
+  rqHeaderTimeout: number;
+  /**
+   * A header block still incomplete at stream_idle_timeout (request_headers_timeout disabled); the
+   * exposition adds it to the streams flagged SI (downstream_rq_idle_timeout).
+   */
+  rqHeaderIdleTimeout: number;
+  /** Connections closed at idle_timeout with no request in flight (downstream_cx_idle_timeout). */
+  cxIdleTimeout: number;
+  /** Requests refused with 431 by max_request_headers_kb or max_headers_count. */
+  rqHeadersRefused: number;
   readonly flags: Map<string, number>;
 }
 
@@ -137,8 +146,11 @@ export class StatsStore {
         corsOriginValid: 0,
         corsOriginInvalid: 0,
         rqTimeout: 0,
-        rqIdleTimeout: 0,
         rqInternalError: 0,
+        rqHeaderTimeout: 0,
+        rqHeaderIdleTimeout: 0,
+        cxIdleTimeout: 0,
+        rqHeadersRefused: 0,
         flags: new Map(ALL_FLAG_CODES.map((code) => [code, 0])),
       };
       this.http.set(prefix, stats);

@@ -3,7 +3,7 @@ import type { EjectionType } from './host-state.ts';
 
 /**
  * A local-origin failure: the proxy got no response. The forwarder's attempt failures
- * ('connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout') fit as they are; 'timeout'
+ * ('connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout' | 'protocol-error') fit as they are; 'timeout'
  * is the route's global timeout firing while the attempt still awaited headers.
  */
 export type LocalOriginFailure =
@@ -11,6 +11,7 @@ export type LocalOriginFailure =
   | 'reset'
   | 'refused-stream'
   | 'per-try-timeout'
+  | 'protocol-error'
   | 'timeout';
 
 /** One finished attempt on a host: the upstream's HTTP status, or why there was none. */

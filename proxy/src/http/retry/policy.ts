@@ -22,7 +22,12 @@ import type { Random } from '../../time/index.ts';
 import type { Headers } from '../stream/index.ts';
 
 /** Why an attempt produced no response. */
-export type AttemptFailure = 'connect-failure' | 'reset' | 'refused-stream' | 'per-try-timeout';
+export type AttemptFailure =
+  | 'connect-failure'
+  | 'reset'
+  | 'refused-stream'
+  | 'per-try-timeout'
+  | 'protocol-error';
 
 const GRPC_CONDITIONS =
   RETRY_ON_GRPC_CANCELLED |
@@ -49,6 +54,7 @@ export function retriableFailure(policy: RetryPolicyTable, failure: AttemptFailu
     case 'refused-stream':
       return (on & (RETRY_ON_REFUSED_STREAM | RETRY_ON_5XX | RETRY_ON_GATEWAY_ERROR | RETRY_ON_RESET)) !== 0;
     case 'reset':
+    case 'protocol-error':
       return (on & (RETRY_ON_RESET | RETRY_ON_5XX | RETRY_ON_GATEWAY_ERROR)) !== 0;
     case 'per-try-timeout':
       // A per-try timeout looks like a 504 from the upstream, so every policy that retries 504 or

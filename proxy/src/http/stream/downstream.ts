@@ -46,7 +46,8 @@ export class RequestInfo implements RequestView {
 
 /**
  * Builds the request view and the header object sent upstream (the codec's own object, mutated:
- * each request gets a fresh one from node). Returns undefined when the request has no authority.
+ * each request gets a fresh one from node). Returns undefined when the request has no valid
+ * authority (none, several Host headers, or userinfo): the caller answers 400.
  */
 export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo | undefined {
   const headers = req.headers as IncomingHttpHeaders & Headers;
@@ -74,7 +75,7 @@ export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo
         end === path.length ? '/' : path.charCodeAt(end) === 63 ? `/${path.slice(end)}` : path.slice(end);
     }
   }
-  if (!authority) return undefined;
+  if (!authority || !validAuthority(authority)) return undefined;
   const te = headers.te;
   const connection = headers.connection;
   if (typeof connection === 'string') dropConnectionTokens(headers, connection);
@@ -82,6 +83,15 @@ export function readRequest(req: DownstreamRequest, http2: boolean): RequestInfo
   if (te !== undefined && /\btrailers\b/i.test(String(te))) headers.te = 'trailers';
   headers.host = authority;
   return new RequestInfo(method, path, authority, scheme, headers);
+}
+
+/**
+ * Refuses what a host cannot hold but a forged request carries: userinfo (`user@host`, RFC 9110
+ * §4.2.4 forbids it in http(s) URIs; RFC 9113 §8.3.1 in :authority) and a list, which is what two
+ * Host headers become once joined (`a, evil`).
+ */
+function validAuthority(authority: string): boolean {
+  return authority.indexOf('@') === -1 && authority.indexOf(',') === -1;
 }
 
 function dropConnectionTokens(headers: Headers, connection: string): void {

@@ -194,7 +194,6 @@ export class Stream {
     this.idleTimer = undefined;
     if (this.finished) return;
     this.flags |= RF.STREAM_IDLE_TIMEOUT;
-    this.stats.rqIdleTimeout++;
     if (!this.res.headersSent) this.reply({ status: 408, body: 'stream timeout' });
     else this.res.destroy();
     this.onAbort?.('idle');
