@@ -8,6 +8,10 @@ import { Forwarder } from './forward.ts';
 import type { Headers, RequestInfo, Stream } from './stream/index.ts';
 
 const NO_CLUSTER = { status: 503, body: 'cluster not found' };
+const BODY_NOT_FORWARDABLE = {
+  status: 501,
+  body: 'a GET or HEAD request with a body cannot be forwarded to an HTTP/2 upstream',
+};
 
 export class Router {
   constructor(private readonly clusters: ReadonlyMap<string, Cluster>) {}
@@ -80,6 +84,11 @@ export class Router {
     const cluster = this.clusters.get(clusterName);
     s.upstreamCluster = clusterName;
     if (!cluster) return s.reply(NO_CLUSTER, RF.NO_CLUSTER);
+    // undici's HTTP/2 client ends a GET or HEAD stream with its headers: the body would be dropped
+    // and the request executed without it, so it is refused rather than forwarded incomplete.
+    if (s.body && cluster.table.protocol === 'h2c' && (info.method === 'GET' || info.method === 'HEAD')) {
+      return s.reply(BODY_NOT_FORWARDABLE);
+    }
     const headers = info.headers;
     const path = rewritePath(action, route, info.path);
     if (path !== info.path) headers['x-envoy-original-path'] = info.path;

@@ -3,7 +3,7 @@
 // (an HTTP/1.1 disconnect, an HTTP/2 RST_STREAM) and tells whatever the request is waiting on, and
 // it records everything the access log and the stats need to know.
 import { randomUUID } from 'node:crypto';
-import type { Http2ServerRequest } from 'node:http2';
+import { type Http2ServerRequest, constants as http2Constants } from 'node:http2';
 import type { Readable } from 'node:stream';
 import type {
   HeaderMutation,
@@ -103,6 +103,7 @@ export class Stream {
     // request; after an RST node even reports the response as finished, so 'close' alone cannot tell.
     req.once('aborted', () => this.downstreamGone());
     res.once('close', () => this.onClose());
+    if (http2) res.once('finish', () => this.stopUnreadBody());
     // An HTTP/2 stream can be reset before its request event runs: nghttp2 refuses a body shorter
     // than its content-length while reading the same packet, and then node reports nothing more.
     if (req.destroyed || (http2 && (req as Http2ServerRequest).stream.destroyed)) {
@@ -204,6 +205,17 @@ export class Stream {
     this.status = this.grpc ? 200 : reply.status;
     if (this.downstreamClosed) return;
     this.bytesSent += sendLocalReply(this.res, reply, this.grpc);
+  }
+
+  /**
+   * The response is complete but the client is still sending a body nobody will read (a local reply,
+   * or an upstream that answered early): tell it to stop with RST_STREAM NO_ERROR (RFC 9113 §8.1),
+   * as Envoy does, or the stream waits on flow control forever. HTTP/1.1 needs nothing: node reads
+   * and drops an unread body once the response ends.
+   */
+  private stopUnreadBody(): void {
+    const stream = (this.req as Http2ServerRequest).stream;
+    if (!this.req.complete && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
   }
 
   /** The downstream went away before the response completed: stop whatever is running for it. */
