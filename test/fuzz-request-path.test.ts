@@ -6,6 +6,8 @@
 // forwarded that was not whole, and every reply has a valid status. Replay: WEFT_FUZZ_SEED=<seed>
 // (and WEFT_FUZZ_PATH=<path> for one reported counterexample); longer: WEFT_FUZZ_SECONDS=<s> or
 // WEFT_FUZZ_RUNS=<n>. WEFT_FUZZ_SURVEY=1 keeps going past failures to list every distinct finding.
+
+import { readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import t from 'tap';
 import { AdsServer } from '../control-plane/src/xds/ads-server.ts';
@@ -65,28 +67,49 @@ function record(findings: readonly Finding[], run: number, example: Sequence): v
   }
 }
 
-t.test('the request path keeps its invariants under random traffic, faults and pushes', async (t) => {
-  const started = Date.now();
-  const property = fc.asyncProperty(sequence, async (seq) => {
-    const run = ++runs;
-    const findings = await runSequence({ proxy, upstreams, listenPort }, seq, `r${run}`);
-    if (findings.length === 0) return;
-    record(findings, run, seq);
-    // a fresh process after a crash or leak, so the next run (or shrink) does not inherit the damage
-    if (findings.some((f) => f.kind === 'crash' || f.kind === 'leak')) await proxy.start(seq.initial);
-    if (!survey) throw new Error(findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n'));
+// WEFT_FUZZ_REPLAY=file.json (a sequence as survey mode prints it): run that one sequence
+// WEFT_FUZZ_RUNS times (default 5) and report what each run found, to debug one finding.
+const replayFile = process.env.WEFT_FUZZ_REPLAY;
+if (replayFile) {
+  t.test(`replay ${replayFile}`, async (t) => {
+    const seq = JSON.parse(await readFile(replayFile, 'utf8')) as Sequence;
+    await proxy.start(seq.initial);
+    for (let i = 1; i <= (env.runs ?? 5); i++) {
+      const findings = await runSequence({ proxy, upstreams, listenPort }, seq, `replay${i}`);
+      t.comment(
+        `run ${i}: ${findings.length === 0 ? 'clean' : findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n')}`,
+      );
+      if (findings.some((f) => f.kind === 'crash' || f.kind === 'leak')) await proxy.start(seq.initial);
+    }
   });
-  const details = await fc.check(property, { ...params, markInterruptAsFailure: false });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  t.comment(`${runs} sequences in ${seconds} s (${details.numRuns} before the end or the first failure)`);
-  for (const [key, d] of distinct) {
-    t.comment(`finding ${key}\n  first in run ${d.run}, ${d.count}x: ${d.finding.detail.slice(0, 1500)}`);
-    if (survey) t.comment(`  sequence: ${JSON.stringify(d.example)}`);
-  }
-  t.ok(details.numRuns > 0, 'at least one sequence ran');
-  t.notOk(
-    details.failed,
-    details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'no counterexample',
-  );
-  t.equal(distinct.size, 0, 'no invariant broken in any sequence');
-});
+}
+
+t.test(
+  'the request path keeps its invariants under random traffic, faults and pushes',
+  { skip: replayFile !== undefined && 'replaying one sequence' },
+  async (t) => {
+    const started = Date.now();
+    const property = fc.asyncProperty(sequence, async (seq) => {
+      const run = ++runs;
+      const findings = await runSequence({ proxy, upstreams, listenPort }, seq, `r${run}`);
+      if (findings.length === 0) return;
+      record(findings, run, seq);
+      // a fresh process after a crash or leak, so the next run (or shrink) does not inherit the damage
+      if (findings.some((f) => f.kind === 'crash' || f.kind === 'leak')) await proxy.start(seq.initial);
+      if (!survey) throw new Error(findings.map((f) => `[${f.kind}] ${f.detail}`).join('\n'));
+    });
+    const details = await fc.check(property, { ...params, markInterruptAsFailure: false });
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    t.comment(`${runs} sequences in ${seconds} s (${details.numRuns} before the end or the first failure)`);
+    for (const [key, d] of distinct) {
+      t.comment(`finding ${key}\n  first in run ${d.run}, ${d.count}x: ${d.finding.detail.slice(0, 1500)}`);
+      if (survey) t.comment(`  sequence: ${JSON.stringify(d.example)}`);
+    }
+    t.ok(details.numRuns > 0, 'at least one sequence ran');
+    t.notOk(
+      details.failed,
+      details.failed ? (fc.defaultReportMessage(details) ?? 'failed') : 'no counterexample',
+    );
+    t.equal(distinct.size, 0, 'no invariant broken in any sequence');
+  },
+);

@@ -46,6 +46,10 @@ const OVERFLOW_REPLY = {
 };
 const NO_HEALTHY_UPSTREAM = { status: 503, body: 'no healthy upstream' };
 const TIMEOUT_REPLY = { status: 504, body: 'upstream request timeout' };
+const RETRY_BUFFER_OVERFLOW = {
+  status: 503,
+  body: 'upstream reset before response; the request body outgrew the retry buffer',
+};
 const NO_PEER = {};
 
 // Abort reasons, compared by identity to tell why an attempt ended.
@@ -222,6 +226,11 @@ export class Forwarder {
       if (s.downstreamClosed) return permit.release();
       const body = this.body ? (this.firstReader ?? this.body.reader()) : this.directBody;
       this.firstReader = undefined;
+      if (this.body && !body) {
+        // The body outgrew the retry buffer during the back-off: it can no longer be sent whole.
+        permit.release();
+        return s.reply(RETRY_BUFFER_OVERFLOW, RF.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+      }
       const call = new UpstreamCall(this, endpoint, permit);
       const failure = await this.attempt(call, body);
       if (failure !== undefined) call.end();
