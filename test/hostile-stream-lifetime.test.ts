@@ -66,6 +66,7 @@ const proxy = await spawnProxy(
       anyHost([
         { name: 'queued', match: { prefix: '/queued' }, route: { cluster: 'queued', timeout: '0s' } },
         { name: 'integrity', match: { prefix: '/integrity' }, route: { cluster: 'integrity' } },
+        { name: 'local', match: { prefix: '/local' }, direct_response: { status: 403 } },
         { name: 'hold', match: { prefix: '/' }, route: { cluster: 'hold', timeout: '0s' } },
       ]),
     ],
@@ -209,4 +210,31 @@ t.test('item 3: an HTTP/2 body cut short never reaches the upstream as a complet
     'a whole request still is',
   );
   t.ok(cutOff.length <= 3, 'at most the three cut-off requests were started upstream, and aborted');
+});
+
+t.test('an HTTP/2 request body left unread by a local reply does not hold the stream open', async (t) => {
+  const session = http2.connect(`http://127.0.0.1:${proxy.port}`);
+  session.on('error', () => {});
+  t.teardown(() => session.destroy());
+  const statuses: number[] = [];
+  await Promise.all(
+    [0, 1, 2].map(
+      (i) =>
+        new Promise<void>((resolve) => {
+          // i = 0: the whole body arrives before the reply; 1 and 2: the client is still sending
+          const s = session.request({ ':method': 'POST', ':path': `/local/${i}` }, { endStream: false });
+          s.on('response', (h) => {
+            statuses.push(Number(h[':status']));
+            resolve();
+          });
+          s.on('error', () => resolve());
+          s.resume();
+          if (i === 0) s.end(Buffer.alloc(34_000));
+          else s.write(Buffer.alloc(40_000 * i));
+        }),
+    ),
+  );
+  t.same(statuses, [403, 403, 403], 'each answered by the route');
+  await until(async () => (await stat('envoy_http_downstream_rq_active')) === 0, 'every stream to end');
+  t.pass('no stream left active');
 });

@@ -103,7 +103,9 @@ export class Stream {
     // request; after an RST node even reports the response as finished, so 'close' alone cannot tell.
     req.once('aborted', () => this.downstreamGone());
     res.once('close', () => this.onClose());
-    if (http2) res.once('finish', () => this.stopUnreadBody());
+    // the stream's own writable side: the compatibility response reports 'finish' only once the
+    // whole stream has closed, which an unread request body prevents
+    if (http2) (req as Http2ServerRequest).stream.once('finish', () => this.stopUnreadBody());
     // An HTTP/2 stream can be reset before its request event runs: nghttp2 refuses a body shorter
     // than its content-length while reading the same packet, and then node reports nothing more.
     if (req.destroyed || (http2 && (req as Http2ServerRequest).stream.destroyed)) {
@@ -208,14 +210,19 @@ export class Stream {
   }
 
   /**
-   * The response is complete but the client is still sending a body nobody will read (a local reply,
-   * or an upstream that answered early): tell it to stop with RST_STREAM NO_ERROR (RFC 9113 §8.1),
-   * as Envoy does, or the stream waits on flow control forever. HTTP/1.1 needs nothing: node reads
+   * The response is complete but the request body was not read to its end (a local reply, or an
+   * upstream that answered early): end the stream with RST_STREAM NO_ERROR (RFC 9113 §8.1), as Envoy
+   * does. Otherwise a client still sending waits on flow control forever, and even a body that
+   * arrived whole keeps the stream open until someone reads it, so what is left is read and dropped. HTTP/1.1 needs nothing: node reads
    * and drops an unread body once the response ends.
    */
   private stopUnreadBody(): void {
     const stream = (this.req as Http2ServerRequest).stream;
-    if (!this.req.complete && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    if (this.req.readableEnded || stream.destroyed) return;
+    stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    // node destroys a closed stream only once its readable side has ended: drop what is buffered
+    this.req.unpipe();
+    this.req.resume();
   }
 
   /** The downstream went away before the response completed: stop whatever is running for it. */
