@@ -217,12 +217,13 @@ export class Stream {
    * and drops an unread body once the response ends.
    */
   private stopUnreadBody(): void {
-    const stream = (this.req as Http2ServerRequest).stream;
-    if (this.req.readableEnded || stream.destroyed) return;
-    stream.close(http2Constants.NGHTTP2_NO_ERROR);
+    const req = this.req as Http2ServerRequest;
+    if (req.readableEnded || req.stream.destroyed) return;
     // node destroys a closed stream only once its readable side has ended: drop what is buffered
-    this.req.unpipe();
-    this.req.resume();
+    req.unpipe();
+    req.resume();
+    // a client still sending is told to stop, once the response has left (the reset must follow it)
+    if (req.stream.state.remoteClose === 0) setImmediate(resetFinishedStream, req.stream);
   }
 
   /** The downstream went away before the response completed: stop whatever is running for it. */
@@ -278,6 +279,10 @@ export class Stream {
       traffic_direction: this.hcm.trafficDirection,
     };
   }
+}
+
+function resetFinishedStream(stream: Http2ServerRequest['stream']): void {
+  if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
 }
 
 export function remoteAddress(req: DownstreamRequest, http2: boolean): string {
