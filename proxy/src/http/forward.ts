@@ -8,7 +8,7 @@
 // there first. The forwarder itself ends in `finish()`, which clears its timers and the retry state.
 import type { ServerResponse } from 'node:http';
 import { type Http2ServerResponse, constants as http2Constants } from 'node:http2';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Overflow, type PendingAdmission, Permit } from '../cluster/breaker/index.ts';
 import type { Cluster, Endpoint } from '../cluster/index.ts';
@@ -56,6 +56,7 @@ const NO_PEER = {};
 const ROUTE_TIMEOUT = new Error('upstream request timeout');
 const PER_TRY_TIMEOUT = new Error('upstream per-try timeout');
 const DOWNSTREAM_CLOSED = new Error('downstream closed');
+const ATTEMPT_OVER = new Error('upstream attempt over');
 
 /**
  * Ends a response that broke mid-body so the client cannot take it for complete: HTTP/1.1 closes
@@ -69,6 +70,12 @@ function resetResponse(s: Stream): void {
     return;
   }
   s.res.destroy();
+}
+
+function ignoreError(): void {}
+
+function abortUpstream(upstream: UpstreamAttempt, reason: Error): void {
+  upstream.abort(reason);
 }
 
 function appendSetCookies(headers: Headers, cookies: readonly string[]): void {
@@ -85,6 +92,8 @@ class UpstreamCall {
   readonly startedAt: number;
   perTryTimer: Timer | undefined;
   perTryTimedOut = false;
+  /** The body stream handed to undici, when this attempt owns it (see `abort`). */
+  body: Readable | undefined;
   private ended = false;
 
   constructor(
@@ -100,9 +109,33 @@ class UpstreamCall {
     endpoint.stats.rqActive++;
   }
 
+  /**
+   * Stops the attempt. A request body still being sent is destroyed first, with `reason`: undici's
+   * HTTP/2 client pipes the body into the stream, and its own abort resets the stream with NO_ERROR,
+   * which a node:http2 upstream reads as a request that ended normally — the truncated body would
+   * be executed. A body that fails makes the pipeline reset the stream with INTERNAL_ERROR instead;
+   * undici's abort follows (with the same reason) once that has happened.
+   */
+  abort(reason: Error): void {
+    const body = this.body;
+    if (body && !body.destroyed && !body.readableEnded) {
+      body.destroy(reason);
+      setImmediate(abortUpstream, this.upstream, reason);
+      return;
+    }
+    this.upstream.abort(reason);
+  }
+
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    const body = this.body;
+    if (body) {
+      // an attempt that is over gets no more of the body; one still sending it is reset, so the
+      // upstream never waits for the rest (or, over HTTP/2, takes what it got for the whole)
+      this.forwarder.detachBody(body);
+      if (!body.destroyed && !body.readableEnded) this.abort(ATTEMPT_OVER);
+    }
     this.forwarder.s.clock.clearTimeout(this.perTryTimer);
     this.permit.release();
     this.forwarder.target.cluster.stats.rqActive--;
@@ -164,6 +197,11 @@ export class Forwarder {
     s.onAbort = () => this.abort(DOWNSTREAM_CLOSED);
   }
 
+  /** Stops feeding a replay reader whose attempt is over. */
+  detachBody(body: Readable): void {
+    this.body?.detach(body);
+  }
+
   /** The request body for a mirror, or null when it cannot be replayed. */
   mirrorBody(): Readable | undefined | null {
     if (!this.body) return this.directBody ? null : undefined;
@@ -187,7 +225,7 @@ export class Forwarder {
   private abort(reason: Error): void {
     this.waiting?.cancel();
     this.retry?.cancel();
-    this.current?.upstream.abort(reason);
+    this.current?.abort(reason);
   }
 
   /** The request is over for the router: nothing stays armed or held. Idempotent. */
@@ -232,6 +270,7 @@ export class Forwarder {
         return s.reply(RETRY_BUFFER_OVERFLOW, RF.UPSTREAM_RETRY_LIMIT_EXCEEDED);
       }
       const call = new UpstreamCall(this, endpoint, permit);
+      call.body = this.ownedBody(body, cluster);
       const failure = await this.attempt(call, body);
       if (failure !== undefined) call.end();
       if (s.downstreamClosed || failure === 'aborted') return call.end();
@@ -260,6 +299,21 @@ export class Forwarder {
         FAILURE_FLAGS[failure],
       );
     }
+  }
+
+  /**
+   * The body stream this attempt may destroy to stop it (see UpstreamCall.abort): a replay reader is
+   * the attempt's own; the downstream request itself is wrapped for an HTTP/2 upstream only, since
+   * destroying it would close the downstream connection, and undici's HTTP/1.1 client ends an
+   * aborted request by closing its upstream connection anyway.
+   */
+  private ownedBody(body: Readable | undefined, cluster: Cluster): Readable | undefined {
+    if (!body) return undefined;
+    if (this.body) return body;
+    if (cluster.table.protocol !== 'h2c') return undefined;
+    const owned = new PassThrough();
+    owned.on('error', ignoreError);
+    return body.pipe(owned);
   }
 
   /** Counts how the retry policy ended a request that is not retried again. */
@@ -316,7 +370,7 @@ export class Forwarder {
     if (perTry > 0) {
       call.perTryTimer = s.clock.setTimeout(() => {
         call.perTryTimedOut = true;
-        upstream.abort(PER_TRY_TIMEOUT);
+        call.abort(PER_TRY_TIMEOUT);
       }, perTry);
     }
     if (s.attempts > 1) target.headers['x-envoy-attempt-count'] = String(s.attempts);
@@ -326,12 +380,11 @@ export class Forwarder {
         method: s.info.method as Dispatcher.HttpMethod,
         path: target.path,
         headers: target.headers as Record<string, string | string[]>,
-        body: body ?? null,
+        body: call.body ?? body ?? null,
       },
       upstream,
     );
     const start = await upstream.started;
-    if (body && this.body) this.body.detach(body);
     const cluster = target.cluster;
     if (start.ok) {
       cluster.report(endpoint, upstream.status);
@@ -390,7 +443,7 @@ export class Forwarder {
       upstream.discard();
       return done();
     }
-    s.onAbort = () => upstream.abort(DOWNSTREAM_CLOSED);
+    s.onAbort = () => call.abort(DOWNSTREAM_CLOSED);
     // node:http sends the head with the first body bytes anyway: holding it until then lets a
     // response that breaks before its body still become a 502 (HTTP/2 sends it at once)
     this.headPending = true;
