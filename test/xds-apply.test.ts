@@ -8,43 +8,17 @@ import { AdsServer } from '../control-plane/src/xds/ads-server.ts';
 import { CLUSTER_TYPE, createSnapshot, LISTENER_TYPE } from '../control-plane/src/xds/snapshot.ts';
 import { WeftProxy } from '../proxy/src/proxy.ts';
 import { connectXds } from '../proxy/src/xds/index.ts';
-import { HCM, ROUTER } from './lib/bootstrap.ts';
 import { h1Client } from './lib/client.ts';
 import { closedPort, type Echo, startUpstream } from './lib/upstream.ts';
+import { xdsRdsListener, xdsStaticCluster } from './lib/xds-resources.ts';
+
+const V3 = { resource_api_version: 'V3' };
 
 type Obj = Record<string, unknown>;
 const v1 = await startUpstream({ name: 'v1' });
 const v2 = await startUpstream({ name: 'v2' });
 t.teardown(() => Promise.all([v1.close(), v2.close()]));
 const mainPort = await closedPort();
-
-function listener(name: string, port: number): Obj {
-  const rds = { route_config_name: '80', config_source: { ads: {}, resource_api_version: 'V3' } };
-  return {
-    name,
-    address: { socket_address: { address: '127.0.0.1', port_value: port } },
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: { '@type': HCM, stat_prefix: name, rds, http_filters: [ROUTER] },
-          },
-        ],
-      },
-    ],
-  };
-}
-
-function cluster(name: string, port: number): Obj {
-  const endpoint = { address: { socket_address: { address: '127.0.0.1', port_value: port } } };
-  return {
-    name,
-    type: 'STATIC',
-    connect_timeout: { seconds: 1 },
-    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint }] }] },
-  };
-}
 
 /** Route "80": each [prefix, cluster] pair in order. */
 function routes(pairs: Array<[string, string]>): Obj {
@@ -67,14 +41,14 @@ const events: Array<{ kind: string; typeUrl?: string; version?: string; error?: 
 server.setSnapshot(
   '*',
   createSnapshot('1', {
-    listeners: [listener('main', mainPort)],
+    listeners: [xdsRdsListener('main', mainPort, '80', V3)],
     routes: [
       routes([
         ['/bad', 'bad'],
         ['/', 'c1'],
       ]),
     ],
-    clusters: [cluster('c1', v1.port), cluster('bad', v1.port)],
+    clusters: [xdsStaticCluster('c1', v1.port), xdsStaticCluster('bad', v1.port)],
   }),
 );
 const xds = connectXds(
@@ -128,14 +102,14 @@ t.test('a listener that cannot bind: the response is NACKed, the old config serv
   server.setSnapshot(
     '*',
     createSnapshot('2', {
-      listeners: [listener('main', mainPort), listener('taken', takenPort)],
+      listeners: [xdsRdsListener('main', mainPort, '80', V3), xdsRdsListener('taken', takenPort, '80', V3)],
       routes: [
         routes([
           ['/bad', 'bad'],
           ['/', 'c1'],
         ]),
       ],
-      clusters: [cluster('c1', v1.port), cluster('bad', v1.port)],
+      clusters: [xdsStaticCluster('c1', v1.port), xdsStaticCluster('bad', v1.port)],
     }),
   );
   await until('the LDS NACK', () => nacksOf(LISTENER_TYPE).length > 0);
@@ -161,7 +135,7 @@ t.test('one invalid cluster is NACKed by name; the rest of the response applies'
   server.setSnapshot(
     '*',
     createSnapshot('3', {
-      listeners: [listener('main', mainPort)],
+      listeners: [xdsRdsListener('main', mainPort, '80', V3)],
       routes: [
         routes([
           ['/added', 'added'],
@@ -170,7 +144,11 @@ t.test('one invalid cluster is NACKed by name; the rest of the response applies'
         ]),
       ],
       // port 0: a valid message the proxy's compiler refuses
-      clusters: [cluster('c1', v1.port), cluster('bad', 0), cluster('added', v2.port)],
+      clusters: [
+        xdsStaticCluster('c1', v1.port),
+        xdsStaticCluster('bad', 0),
+        xdsStaticCluster('added', v2.port),
+      ],
     }),
   );
   await until('the CDS NACK', () => nacksOf(CLUSTER_TYPE).length > nacks);
@@ -207,9 +185,9 @@ t.test('an ACK means the new config already serves', async (t) => {
   server.setSnapshot(
     '*',
     createSnapshot('4', {
-      listeners: [listener('main', mainPort), listener('second', secondPort)],
+      listeners: [xdsRdsListener('main', mainPort, '80', V3), xdsRdsListener('second', secondPort, '80', V3)],
       routes: [routes([['/', 'late']])],
-      clusters: [cluster('c1', v1.port), cluster('late', v2.port)],
+      clusters: [xdsStaticCluster('c1', v1.port), xdsStaticCluster('late', v2.port)],
     }),
   );
   const relevant = () => seenAtAck.filter((s) => s.type === CLUSTER_TYPE || s.type === LISTENER_TYPE);
@@ -237,9 +215,9 @@ t.test('a resource re-sent unchanged is not compiled again', async (t) => {
   server.setSnapshot(
     '*',
     createSnapshot('5', {
-      listeners: [listener('main', mainPort), listener('second', secondPort)],
+      listeners: [xdsRdsListener('main', mainPort, '80', V3), xdsRdsListener('second', secondPort, '80', V3)],
       routes: [routes([['/', 'c1']])],
-      clusters: [cluster('c1', v1.port), cluster('late', v2.port)],
+      clusters: [xdsStaticCluster('c1', v1.port), xdsStaticCluster('late', v2.port)],
     }),
   );
   await until('RDS version 5 ACKed', () =>

@@ -273,7 +273,7 @@ export class Forwarder {
       call.body = this.ownedBody(body, cluster);
       const failure = await this.attempt(call, body);
       if (failure !== undefined) call.end();
-      if (s.downstreamClosed || failure === 'aborted') return call.end();
+      if (s.downstreamClosed || failure === 'aborted') return; // run() ends the attempt it holds
       if (failure === 'timeout') return this.timeoutReply();
       const canRetry = (!this.body || this.body.replayable) && !this.timedOut;
       if (failure === undefined) {

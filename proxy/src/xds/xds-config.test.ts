@@ -2,29 +2,14 @@
 // version while the rest of its response is accepted; repeats are neither validated nor compiled.
 import t from 'tap';
 import { encodeResource } from '../../../control-plane/src/xds/protos.ts';
+import { xdsRdsListener, xdsStaticCluster } from '../../../test/lib/xds-resources.ts';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from './ads-client.ts';
 import { XdsConfig } from './xds-config.ts';
 
 type Obj = Record<string, unknown>;
-const HCM =
-  'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER = {
-  name: 'envoy.filters.http.router',
-  typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
-};
 
 function encode(type: string, resources: Obj[]) {
   return resources.map((r) => ({ type_url: type, value: encodeResource(type, r) }));
-}
-
-function staticCluster(name: string, port: number): Obj {
-  const endpoint = { address: { socket_address: { address: '127.0.0.1', port_value: port } } };
-  return {
-    name,
-    type: 'STATIC',
-    connect_timeout: { seconds: 1 },
-    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint }] }] },
-  };
 }
 
 function edsCluster(name: string): Obj {
@@ -41,24 +26,6 @@ function assignment(name: string, port: number): Obj {
   return { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint }] }] };
 }
 
-function rdsListener(name: string, port: number, routeName: string): Obj {
-  const rds = { route_config_name: routeName, config_source: { ads: {} } };
-  return {
-    name,
-    address: { socket_address: { address: '127.0.0.1', port_value: port } },
-    filter_chains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typed_config: { '@type': HCM, stat_prefix: name, rds, http_filters: [ROUTER] },
-          },
-        ],
-      },
-    ],
-  };
-}
-
 function routeConfig(name: string, match: Obj, cluster: string): Obj {
   return {
     name,
@@ -70,14 +37,18 @@ t.test('an invalid cluster is rejected by name, keeps its last good version; the
   const xds = new XdsConfig();
   const first = xds.prepare(
     CLUSTER_TYPE,
-    encode(CLUSTER_TYPE, [staticCluster('a', 1001), staticCluster('bad', 1002)]),
+    encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1001), xdsStaticCluster('bad', 1002)]),
     '1',
   );
   t.equal(first.errorDetail, '');
   first.commit();
   const second = xds.prepare(
     CLUSTER_TYPE,
-    encode(CLUSTER_TYPE, [staticCluster('a', 1001), staticCluster('bad', 0), staticCluster('added', 1003)]),
+    encode(CLUSTER_TYPE, [
+      xdsStaticCluster('a', 1001),
+      xdsStaticCluster('bad', 0),
+      xdsStaticCluster('added', 1003),
+    ]),
     '2',
   );
   t.same(
@@ -95,7 +66,7 @@ t.test('an invalid cluster is rejected by name, keeps its last good version; the
   second.commit();
   const third = xds.prepare(
     CLUSTER_TYPE,
-    encode(CLUSTER_TYPE, [staticCluster('a', 1001), staticCluster('new', 0)]),
+    encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1001), xdsStaticCluster('new', 0)]),
     '3',
   );
   t.same(
@@ -111,8 +82,8 @@ t.test('schema errors and unnamed resources are reported per resource', (t) => {
   const update = xds.prepare(
     CLUSTER_TYPE,
     encode(CLUSTER_TYPE, [
-      staticCluster('ok', 1001),
-      { ...staticCluster('unsupported', 1002), lb_policy: 'MAGLEV', dns_refresh_rate: { seconds: -5 } },
+      xdsStaticCluster('ok', 1001),
+      { ...xdsStaticCluster('unsupported', 1002), lb_policy: 'MAGLEV', dns_refresh_rate: { seconds: -5 } },
       { type: 'STATIC' },
     ]),
     '1',
@@ -126,17 +97,17 @@ t.test('schema errors and unnamed resources are reported per resource', (t) => {
 
 t.test('a resource re-sent unchanged is neither validated nor compiled again', (t) => {
   const xds = new XdsConfig();
-  const clusters = [staticCluster('a', 1001), staticCluster('b', 1002)];
+  const clusters = [xdsStaticCluster('a', 1001), xdsStaticCluster('b', 1002)];
   xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, clusters), '1').commit();
   xds.prepare(ROUTE_TYPE, encode(ROUTE_TYPE, [routeConfig('80', { prefix: '/' }, 'a')]), '1').commit();
-  xds.prepare(LISTENER_TYPE, encode(LISTENER_TYPE, [rdsListener('l', 0, '80')]), '1').commit();
+  xds.prepare(LISTENER_TYPE, encode(LISTENER_TYPE, [xdsRdsListener('l', 0, '80')]), '1').commit();
   const before = { ...xds.counters };
   t.same(before, { validated: 4, clustersCompiled: 2, listenersCompiled: 1 });
   const repeat = xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, clusters), '2');
   t.notOk(repeat.changed, 'nothing to apply');
   repeat.commit();
   t.same(xds.counters, before);
-  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [clusters[0]!, staticCluster('b', 1003)]), '3').commit();
+  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [clusters[0]!, xdsStaticCluster('b', 1003)]), '3').commit();
   t.same(xds.counters, { validated: 5, clustersCompiled: 3, listenersCompiled: 1 }, 'only b again');
   xds.prepare(ROUTE_TYPE, encode(ROUTE_TYPE, [routeConfig('80', { prefix: '/' }, 'b')]), '2').commit();
   t.same(
@@ -149,8 +120,8 @@ t.test('a resource re-sent unchanged is neither validated nor compiled again', (
 
 t.test('a bad route configuration is NACKed by name; its listener keeps the last good one', (t) => {
   const xds = new XdsConfig();
-  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [staticCluster('a', 1001)]), '1').commit();
-  const warming = xds.prepare(LISTENER_TYPE, encode(LISTENER_TYPE, [rdsListener('l', 0, '80')]), '1');
+  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1001)]), '1').commit();
+  const warming = xds.prepare(LISTENER_TYPE, encode(LISTENER_TYPE, [xdsRdsListener('l', 0, '80')]), '1');
   t.same(warming.config.listeners, [], 'warming until its routes arrive');
   t.same(warming.subscriptions.routeNames, ['80']);
   warming.commit();
@@ -189,10 +160,10 @@ t.test('a bad load assignment is NACKed, not its cluster', (t) => {
 
 t.test('prepare changes nothing until commit', (t) => {
   const xds = new XdsConfig();
-  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [staticCluster('a', 1001)]), '1').commit();
-  const dropped = xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [staticCluster('b', 1002)]), '2');
+  xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1001)]), '1').commit();
+  const dropped = xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [xdsStaticCluster('b', 1002)]), '2');
   t.same([...dropped.config.clusters.keys()], ['b']);
-  const next = xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [staticCluster('a', 1001)]), '3');
+  const next = xds.prepare(CLUSTER_TYPE, encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1001)]), '3');
   t.notOk(next.changed, 'still holding version 1');
   t.end();
 });
@@ -200,7 +171,12 @@ t.test('prepare changes nothing until commit', (t) => {
 t.test('accept is all or nothing', (t) => {
   const xds = new XdsConfig();
   t.throws(
-    () => xds.accept(CLUSTER_TYPE, encode(CLUSTER_TYPE, [staticCluster('a', 1), staticCluster('b', 0)]), '1'),
+    () =>
+      xds.accept(
+        CLUSTER_TYPE,
+        encode(CLUSTER_TYPE, [xdsStaticCluster('a', 1), xdsStaticCluster('b', 0)]),
+        '1',
+      ),
     {
       message: /^Cluster\(b\)/,
     },
